@@ -1,3 +1,48 @@
-// qdiff command-line entry point: parses, validates and calls the library. One file per subcommand.
+// qdiff command-line entry point. The CLI only parses, validates and calls the library;
+// every qdiff::Error becomes one clear line on stderr and a non-zero exit.
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
-int main() { std::puts("qdiff skeleton"); return 0; }
+#include <exception>
+
+#include "commands.hpp"
+#include "qdiff/core/error.hpp"
+#include "qdiff/core/logging.hpp"
+#include "qdiff/core/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"qdiff: hybrid quantum-classical diffusion models for small images"};
+  app.set_version_flag("--version", qdiff::build_info());
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  app.require_subcommand(1);
+  app.parse_complete_callback([&] { qdiff::set_log_level(log_level); });
+
+  qdiff::cli::register_data(app);
+  qdiff::cli::register_config(app);
+  qdiff::cli::register_train(app);
+  qdiff::cli::register_sample(app);
+  qdiff::cli::register_eval(app);
+  qdiff::cli::register_sweep(app);
+  qdiff::cli::register_noise(app);
+  qdiff::cli::register_circuit(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const qdiff::NotAvailable& e) {
+    spdlog::error("{}", e.what());
+    return 3;
+  } catch (const qdiff::Error& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    spdlog::error("out of memory");
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::error("internal error: {}", e.what());
+    return 2;
+  }
+  return 0;
+}

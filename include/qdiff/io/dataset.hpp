@@ -1,0 +1,55 @@
+// Image data sets as float NCHW in [-1, 1], with labels, split and class selection, and the
+// seeded exact-size subsets the low-data experiments depend on.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "qdiff/core/rng.hpp"
+#include "qdiff/io/npy.hpp"
+
+namespace qdiff {
+
+struct ImageSet {
+  int64_t n = 0;
+  int c = 0, h = 0, w = 0;
+  std::vector<float> pixels;    // [N,C,H,W] in [-1, 1]
+  std::vector<int64_t> labels;  // [N], empty when the source has none
+  std::string source;           // "data/mnist.npz[x_train]"
+
+  int64_t image_size() const { return int64_t(c) * h * w; }
+  const float* image(int64_t i) const { return pixels.data() + i * image_size(); }
+  bool has_labels() const { return !labels.empty(); }
+  // Images i in `indices`, in that order.
+  ImageSet select(const std::vector<int64_t>& indices) const;
+};
+
+// Converts an image array to NCHW floats in [-1,1]. Accepts (N,H,W), (N,H,W,1|3) channels-last
+// and (N,1|3,H,W). Integer dtypes must lie in 0..255; float arrays in [0,1] (or already in [-1,1]).
+// `where` names the source in errors.
+ImageSet images_from_array(const NpyArray& a, const std::string& where);
+
+// Array keys for a split in a file: MedMNIST (train_images/train_labels), Keras
+// (x_train/y_train) or a qdiff samples file (images/labels). Empty label key if none.
+struct SplitKeys {
+  std::string images, labels;
+};
+
+// Loads images and labels of `split` ("train", "val", "test") from an .npz, or an IDX images
+// file (whose labels file is found by name: *-images-idx3-* -> *-labels-idx1-*; split ignored).
+// Throws FileError naming the file and the keys it has when the split is missing.
+ImageSet load_split(const std::string& path, const std::string& split);
+
+// Keeps only images whose label is in `classes` (empty = keep all).
+ImageSet filter_classes(const ImageSet& set, const std::vector<int64_t>& classes);
+
+enum class SubsetMode { Random, Balanced };
+// Exactly n images (n = 0 or n = set.n: all, in shuffled order), chosen with `rng`.
+// Balanced: classes take turns (in a seeded random class order), so counts differ by at most one
+// unless a class runs out, when the others fill in. Throws InvalidArgument if n > set.n.
+ImageSet take_subset(const ImageSet& set, int64_t n, SubsetMode mode, Rng& rng);
+
+// Label -> count, in label order.
+std::vector<std::pair<int64_t, int64_t>> label_counts(const std::vector<int64_t>& labels);
+
+}  // namespace qdiff

@@ -1,0 +1,66 @@
+// `qdiff data FILE`: keys, shapes, dtypes, value ranges and label counts of an .npz or IDX file.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "qdiff/io/idx.hpp"
+#include "qdiff/io/npz.hpp"
+
+namespace qdiff::cli {
+namespace {
+
+bool is_label_array(const std::string& key, const NpyArray& a) {
+  const bool integer = a.dtype != DType::F4 && a.dtype != DType::F8;
+  const bool shape_ok = a.shape.size() == 1 || (a.shape.size() == 2 && a.shape[1] == 1);
+  return integer && shape_ok && a.numel() > 0;
+}
+
+void describe(const std::string& key, const NpyArray& a, bool compressed_known, bool compressed) {
+  std::printf("%-16s %-4s %-22s", key.c_str(), dtype_descr(a.dtype), a.shape_string().c_str());
+  if (compressed_known) std::printf(" %-8s", compressed ? "deflate" : "stored");
+  if (a.numel() > 0) {
+    double mn = a.at(0), mx = a.at(0);
+    for (int64_t i = 1; i < a.numel(); ++i) {
+      const double v = a.at(i);
+      mn = std::min(mn, v), mx = std::max(mx, v);
+    }
+    std::printf(" range %g..%g", mn, mx);
+  }
+  std::printf("\n");
+  if (is_label_array(key, a)) {
+    std::vector<int64_t> counts;
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      const auto l = static_cast<int64_t>(a.at(i));
+      if (l < 0 || l > 100000) { counts.clear(); break; }
+      if (l >= static_cast<int64_t>(counts.size())) counts.resize(l + 1, 0);
+      ++counts[l];
+    }
+    if (!counts.empty() && counts.size() <= 1000) {
+      std::printf("%16s label counts:", "");
+      for (size_t l = 0; l < counts.size(); ++l) std::printf(" %zu:%lld", l, static_cast<long long>(counts[l]));
+      std::printf("\n");
+    }
+  }
+}
+
+}  // namespace
+
+void register_data(CLI::App& app) {
+  auto* cmd = app.add_subcommand("data", "Describe an .npz, .npy or IDX file: keys, shapes, dtypes, ranges, label counts");
+  auto path = std::make_shared<std::string>();
+  cmd->add_option("file", *path, "data file (.npz, .npy, or IDX, gzip or not)")->required();
+  cmd->callback([path] {
+    std::printf("%s\n", path->c_str());
+    if (looks_like_idx(*path)) {
+      describe("(idx)", read_idx(*path), false, false);
+    } else if (path->size() > 4 && path->substr(path->size() - 4) == ".npy") {
+      describe("(npy)", read_npy_file(*path), false, false);
+    } else {
+      NpzFile z(*path);
+      for (const auto& info : z.describe()) describe(info.key, z.read(info.key), true, info.compressed);
+    }
+  });
+}
+
+}  // namespace qdiff::cli

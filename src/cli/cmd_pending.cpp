@@ -1,0 +1,22 @@
+// Subcommands whose implementation has not landed yet: they exist, document their purpose,
+// and say clearly that they are not available (exit code 3), with no fake output.
+#include "commands.hpp"
+#include "qdiff/core/error.hpp"
+
+namespace qdiff::cli {
+namespace {
+void pending(CLI::App& app, const std::string& name, const std::string& what) {
+  auto* cmd = app.add_subcommand(name, what + " [not yet available]");
+  cmd->allow_extras();
+  cmd->callback([name] { throw NotAvailable("qdiff " + name + " is not yet available in this version"); });
+}
+}  // namespace
+
+void register_train(CLI::App& app) { pending(app, "train", "Train a diffusion model from a JSON config"); }
+void register_sample(CLI::App& app) { pending(app, "sample", "Sample images from a checkpoint"); }
+void register_eval(CLI::App& app) { pending(app, "eval", "FID, KID, precision/recall and SSIM of samples"); }
+void register_sweep(CLI::App& app) { pending(app, "sweep", "Run a low-data sweep"); }
+void register_noise(CLI::App& app) { pending(app, "noise", "Statistics of a noise source"); }
+void register_circuit(CLI::App& app) { pending(app, "circuit", "Print or export the bottleneck circuit"); }
+
+}  // namespace qdiff::cli

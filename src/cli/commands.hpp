@@ -1,0 +1,16 @@
+// Each subcommand lives in its own file and registers itself on the root app.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace qdiff::cli {
+
+void register_data(CLI::App& app);
+void register_config(CLI::App& app);
+void register_train(CLI::App& app);
+void register_sample(CLI::App& app);
+void register_eval(CLI::App& app);
+void register_sweep(CLI::App& app);
+void register_noise(CLI::App& app);
+void register_circuit(CLI::App& app);
+
+}  // namespace qdiff::cli

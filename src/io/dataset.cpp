@@ -1,0 +1,172 @@
+#include "qdiff/io/dataset.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "qdiff/core/error.hpp"
+#include "qdiff/io/idx.hpp"
+#include "qdiff/io/npz.hpp"
+
+namespace qdiff {
+
+ImageSet ImageSet::select(const std::vector<int64_t>& idx) const {
+  ImageSet out;
+  out.n = static_cast<int64_t>(idx.size());
+  out.c = c, out.h = h, out.w = w;
+  out.source = source;
+  const int64_t d = image_size();
+  out.pixels.resize(static_cast<size_t>(out.n * d));
+  for (size_t k = 0; k < idx.size(); ++k) {
+    if (idx[k] < 0 || idx[k] >= n) throw InvalidArgument("ImageSet::select: index out of range");
+    std::copy_n(image(idx[k]), d, out.pixels.data() + k * d);
+    if (has_labels()) out.labels.push_back(labels[idx[k]]);
+  }
+  return out;
+}
+
+ImageSet images_from_array(const NpyArray& a, const std::string& where) {
+  const auto& s = a.shape;
+  ImageSet set;
+  set.source = where;
+  bool channels_last = true;
+  if (s.size() == 3) {
+    set.n = s[0], set.h = int(s[1]), set.w = int(s[2]), set.c = 1;
+  } else if (s.size() == 4 && (s[3] == 1 || s[3] == 3)) {
+    set.n = s[0], set.h = int(s[1]), set.w = int(s[2]), set.c = int(s[3]);
+  } else if (s.size() == 4 && (s[1] == 1 || s[1] == 3)) {
+    set.n = s[0], set.c = int(s[1]), set.h = int(s[2]), set.w = int(s[3]);
+    channels_last = false;
+  } else {
+    throw FileError(where, "images must have shape (N,H,W), (N,H,W,1|3) or (N,1|3,H,W), got " + a.shape_string());
+  }
+  if (set.n == 0) throw FileError(where, "holds no images (shape " + a.shape_string() + ")");
+  if (set.h <= 0 || set.w <= 0 || set.h > 4096 || set.w > 4096)
+    throw FileError(where, "implausible image size in shape " + a.shape_string());
+  const std::vector<float> raw = a.to_float();
+  const auto [mn_it, mx_it] = std::minmax_element(raw.begin(), raw.end());
+  const float mn = *mn_it, mx = *mx_it;
+  if (!std::isfinite(mn) || !std::isfinite(mx)) throw FileError(where, "images contain NaN or Inf");
+  float scale, offset;  // v' = v * scale + offset
+  const bool integer = a.dtype != DType::F4 && a.dtype != DType::F8;
+  if (integer) {
+    if (mn < 0 || mx > 255) throw FileError(where, "integer images must lie in 0..255, found " +
+                                                       std::to_string(mn) + ".." + std::to_string(mx));
+    scale = 2.0f / 255.0f, offset = -1.0f;
+  } else if (mn >= 0.0f && mx <= 1.0f) {
+    scale = 2.0f, offset = -1.0f;
+  } else if (mn >= -1.0f && mx <= 1.0f) {
+    scale = 1.0f, offset = 0.0f;
+  } else {
+    throw FileError(where, "float images must lie in [0,1] or [-1,1], found " + std::to_string(mn) + ".." +
+                               std::to_string(mx));
+  }
+  const int64_t hw = int64_t(set.h) * set.w;
+  set.pixels.resize(raw.size());
+  for (int64_t i = 0; i < set.n; ++i)
+    for (int ch = 0; ch < set.c; ++ch)
+      for (int64_t p = 0; p < hw; ++p) {
+        const size_t src = channels_last ? static_cast<size_t>((i * hw + p) * set.c + ch)
+                                         : static_cast<size_t>((i * set.c + ch) * hw + p);
+        set.pixels[static_cast<size_t>((i * set.c + ch) * hw + p)] = raw[src] * scale + offset;
+      }
+  return set;
+}
+
+namespace {
+
+std::vector<int64_t> labels_from_array(const NpyArray& a, int64_t n, const std::string& where) {
+  const bool ok = (a.shape.size() == 1) || (a.shape.size() == 2 && a.shape[1] == 1);
+  if (!ok) throw FileError(where, "labels must have shape (N,) or (N,1), got " + a.shape_string());
+  if (a.shape[0] != n)
+    throw FileError(where, "has " + std::to_string(a.shape[0]) + " labels but there are " + std::to_string(n) +
+                               " images");
+  if (a.dtype == DType::F4 || a.dtype == DType::F8) throw FileError(where, "labels must be integers");
+  auto v = a.to_int64();
+  for (auto x : v)
+    if (x < 0) throw FileError(where, "negative label " + std::to_string(x));
+  return v;
+}
+
+SplitKeys find_keys(const NpzFile& z, const std::string& split) {
+  const std::vector<SplitKeys> candidates = {
+      {split + "_images", split + "_labels"},
+      {"x_" + split, "y_" + split},
+  };
+  for (const auto& k : candidates)
+    if (z.has(k.images)) return {k.images, z.has(k.labels) ? k.labels : ""};
+  if (z.has("images")) return {"images", z.has("labels") ? "labels" : ""};  // a qdiff samples file
+  std::string have;
+  for (const auto& k : z.keys()) have += (have.empty() ? "" : ", ") + k;
+  throw FileError(z.path(), "no images for split '" + split + "' (looked for " + split + "_images, x_" + split +
+                                ", images; file has: " + have + ")");
+}
+
+std::string idx_labels_path(const std::string& images_path) {
+  std::string p = images_path;
+  const auto pos = p.find("images-idx3");
+  if (pos == std::string::npos) return "";
+  p.replace(pos, 11, "labels-idx1");
+  return p;
+}
+
+}  // namespace
+
+ImageSet load_split(const std::string& path, const std::string& split) {
+  if (looks_like_idx(path)) {
+    ImageSet set = images_from_array(read_idx(path), path);
+    const std::string lp = idx_labels_path(path);
+    if (!lp.empty() && std::filesystem::exists(lp)) set.labels = labels_from_array(read_idx(lp), set.n, lp);
+    return set;
+  }
+  NpzFile z(path);
+  const SplitKeys keys = find_keys(z, split);
+  ImageSet set = images_from_array(z.read(keys.images), path + "[" + keys.images + "]");
+  if (!keys.labels.empty()) set.labels = labels_from_array(z.read(keys.labels), set.n, path + "[" + keys.labels + "]");
+  return set;
+}
+
+ImageSet filter_classes(const ImageSet& set, const std::vector<int64_t>& classes) {
+  if (classes.empty()) return set;
+  if (!set.has_labels()) throw InvalidArgument(set.source + ": a class filter needs labels, and this set has none");
+  std::vector<int64_t> keep;
+  for (int64_t i = 0; i < set.n; ++i)
+    if (std::find(classes.begin(), classes.end(), set.labels[i]) != classes.end()) keep.push_back(i);
+  if (keep.empty()) throw InvalidArgument(set.source + ": no image has one of the requested classes");
+  return set.select(keep);
+}
+
+ImageSet take_subset(const ImageSet& set, int64_t n, SubsetMode mode, Rng& rng) {
+  if (n < 0 || n > set.n)
+    throw InvalidArgument(set.source + ": asked for " + std::to_string(n) + " images but only " +
+                          std::to_string(set.n) + " are available");
+  if (n == 0) n = set.n;
+  const std::vector<int64_t> perm = rng.permutation(set.n);
+  if (mode == SubsetMode::Random || !set.has_labels())
+    return set.select(std::vector<int64_t>(perm.begin(), perm.begin() + n));
+  // Balanced: per-class queues in shuffled order; classes take turns in a seeded order.
+  std::map<int64_t, std::vector<int64_t>> by_class;
+  for (auto i : perm) by_class[set.labels[i]].push_back(i);
+  std::vector<std::vector<int64_t>*> queues;
+  for (auto& [label, q] : by_class) queues.push_back(&q);
+  const auto order = rng.permutation(static_cast<int64_t>(queues.size()));
+  std::vector<size_t> next(queues.size(), 0);
+  std::vector<int64_t> chosen;
+  while (static_cast<int64_t>(chosen.size()) < n) {
+    for (auto qi : order) {
+      if (static_cast<int64_t>(chosen.size()) == n) break;
+      auto& q = *queues[qi];
+      if (next[qi] < q.size()) chosen.push_back(q[next[qi]++]);
+    }
+  }
+  return set.select(chosen);
+}
+
+std::vector<std::pair<int64_t, int64_t>> label_counts(const std::vector<int64_t>& labels) {
+  std::map<int64_t, int64_t> m;
+  for (auto l : labels) ++m[l];
+  return {m.begin(), m.end()};
+}
+
+}  // namespace qdiff
