@@ -1,8 +1,6 @@
 // PNG grids decode back (stb_image) with the right size and pixel values.
 #include <gtest/gtest.h>
 
-#define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
 #include <stb_image.h>
 
 #include "qdiff/core/error.hpp"

@@ -3,6 +3,10 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+// The PNG decoder that tests use to read back what qdiff writes.
+#define STB_IMAGE_IMPLEMENTATION
+#include <stb_image.h>
+
 #include <array>
 #include <cstdio>
 #include <filesystem>

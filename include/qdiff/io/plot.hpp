@@ -1,0 +1,32 @@
+// Small dependency-free line plots written as PNG: loss curves during training and the sweep's
+// metric-vs-N plots with error bars. Text is drawn with stb_easy_font.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qdiff {
+
+struct Series {
+  std::string label;
+  std::vector<double> x, y;
+  std::vector<double> yerr;  // empty: no error bars; else same length as y (half-width)
+  std::array<uint8_t, 3> rgb{31, 119, 180};
+  bool markers = false;
+};
+
+struct PlotOptions {
+  std::string title, xlabel, ylabel;
+  int width = 720, height = 440;
+  bool log_x = false, log_y = false;
+};
+
+// Non-finite points (and non-positive ones on a log axis) are skipped. Throws InvalidArgument
+// when no series has a plottable point, FileError when the file cannot be written.
+void write_line_plot(const std::string& path, const std::vector<Series>& series, const PlotOptions& opt);
+
+// A palette of distinguishable colours, cycled by index.
+std::array<uint8_t, 3> palette_colour(size_t i);
+
+}  // namespace qdiff

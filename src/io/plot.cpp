@@ -1,0 +1,165 @@
+#include "qdiff/io/plot.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "qdiff/core/error.hpp"
+#include "qdiff/io/png.hpp"
+
+#include <stb_easy_font.h>
+
+namespace qdiff {
+namespace {
+
+using Rgb = std::array<uint8_t, 3>;
+
+class Canvas {
+ public:
+  Canvas(int w, int h) : w_(w), h_(h), px_(static_cast<size_t>(w) * h * 3, 255) {}
+  void set(int x, int y, Rgb c) {
+    if (x < 0 || y < 0 || x >= w_ || y >= h_) return;
+    auto* p = &px_[(static_cast<size_t>(y) * w_ + x) * 3];
+    p[0] = c[0], p[1] = c[1], p[2] = c[2];
+  }
+  void rect(int x0, int y0, int x1, int y1, Rgb c) {
+    for (int y = std::min(y0, y1); y <= std::max(y0, y1); ++y)
+      for (int x = std::min(x0, x1); x <= std::max(x0, x1); ++x) set(x, y, c);
+  }
+  // Line of the given thickness (Bresenham with a square pen).
+  void line(double x0, double y0, double x1, double y1, Rgb c, int thick = 1) {
+    const int n = static_cast<int>(std::max(std::abs(x1 - x0), std::abs(y1 - y0))) + 1;
+    for (int i = 0; i <= n; ++i) {
+      const double t = n ? static_cast<double>(i) / n : 0.0;
+      const int x = static_cast<int>(std::lround(x0 + t * (x1 - x0)));
+      const int y = static_cast<int>(std::lround(y0 + t * (y1 - y0)));
+      rect(x - thick / 2, y - thick / 2, x + (thick - 1) / 2, y + (thick - 1) / 2, c);
+    }
+  }
+  // Text at (x, y) top-left, scaled by `s`; returns its width in pixels.
+  int text(double x, double y, const std::string& s, Rgb c, double scale = 1.5) {
+    static char buf[60000];
+    std::string copy = s;
+    const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buf, sizeof buf);
+    for (int q = 0; q < quads; ++q) {
+      const float* v = reinterpret_cast<const float*>(buf + q * 4 * 16);
+      // vertices: 4 x (x, y, z, rgba) = 16 bytes each
+      const float* v2 = reinterpret_cast<const float*>(buf + q * 4 * 16 + 2 * 16);
+      rect(static_cast<int>(x + v[0] * scale), static_cast<int>(y + v[1] * scale),
+           static_cast<int>(x + v2[0] * scale) - 1, static_cast<int>(y + v2[1] * scale) - 1, c);
+    }
+    return static_cast<int>(stb_easy_font_width(copy.data()) * scale);
+  }
+  static int text_width(const std::string& s, double scale = 1.5) {
+    std::string copy = s;
+    return static_cast<int>(stb_easy_font_width(copy.data()) * scale);
+  }
+  const uint8_t* data() const { return px_.data(); }
+
+ private:
+  int w_, h_;
+  std::vector<uint8_t> px_;
+};
+
+// "Nice" tick positions covering [lo, hi].
+std::vector<double> nice_ticks(double lo, double hi, int target = 6) {
+  const double span = hi - lo;
+  const double raw = span / target;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (m * mag >= raw) { step = m * mag; break; }
+  std::vector<double> t;
+  for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * span; v += step) t.push_back(std::abs(v) < 1e-12 * step ? 0.0 : v);
+  return t;
+}
+
+std::string fmt(double v) {
+  char b[32];
+  if (v != 0 && (std::abs(v) >= 1e5 || std::abs(v) < 1e-3)) std::snprintf(b, sizeof b, "%.1e", v);
+  else std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
+
+}  // namespace
+
+std::array<uint8_t, 3> palette_colour(size_t i) {
+  static const Rgb p[] = {{31, 119, 180}, {214, 39, 40}, {44, 160, 44}, {255, 127, 14},
+                          {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {127, 127, 127}};
+  return p[i % 8];
+}
+
+void write_line_plot(const std::string& path, const std::vector<Series>& series, const PlotOptions& opt) {
+  auto tx = [&](double v) { return opt.log_x ? std::log10(v) : v; };
+  auto ty = [&](double v) { return opt.log_y ? std::log10(v) : v; };
+  auto ok = [&](double x, double y) {
+    return std::isfinite(x) && std::isfinite(y) && (!opt.log_x || x > 0) && (!opt.log_y || y > 0);
+  };
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (const auto& s : series)
+    for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
+      if (!ok(s.x[i], s.y[i])) continue;
+      const double e = s.yerr.size() == s.y.size() && std::isfinite(s.yerr[i]) ? s.yerr[i] : 0.0;
+      x0 = std::min(x0, tx(s.x[i])), x1 = std::max(x1, tx(s.x[i]));
+      const double lo = s.y[i] - e;
+      y0 = std::min(y0, ty(opt.log_y && lo <= 0 ? s.y[i] : lo)), y1 = std::max(y1, ty(s.y[i] + e));
+    }
+  if (!(x0 <= x1)) throw InvalidArgument("plot " + path + ": no finite points to draw");
+  if (x1 - x0 < 1e-12) x0 -= 0.5, x1 += 0.5;
+  if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
+  const double ypad = 0.05 * (y1 - y0);
+  y0 -= ypad, y1 += ypad;
+
+  Canvas cv(opt.width, opt.height);
+  const int L = 80, R = opt.width - 20, T = 40, B = opt.height - 55;
+  auto px = [&](double x) { return L + (tx(x) - x0) / (x1 - x0) * (R - L); };
+  auto py = [&](double y) { return B - (ty(y) - y0) / (y1 - y0) * (B - T); };
+  const Rgb black{0, 0, 0}, grid{225, 225, 225}, grey{90, 90, 90};
+
+  for (double t : nice_ticks(y0, y1)) {
+    const double yy = B - (t - y0) / (y1 - y0) * (B - T);
+    cv.line(L, yy, R, yy, grid);
+    const std::string label = opt.log_y ? fmt(std::pow(10.0, t)) : fmt(t);
+    cv.text(L - 8 - Canvas::text_width(label), yy - 5, label, grey);
+  }
+  for (double t : nice_ticks(x0, x1)) {
+    const double xx = L + (t - x0) / (x1 - x0) * (R - L);
+    cv.line(xx, T, xx, B, grid);
+    const std::string label = opt.log_x ? fmt(std::pow(10.0, t)) : fmt(t);
+    cv.text(xx - Canvas::text_width(label) / 2.0, B + 8, label, grey);
+  }
+  cv.line(L, B, R, B, black);
+  cv.line(L, T, L, B, black);
+  cv.text((L + R) / 2.0 - Canvas::text_width(opt.title, 2.0) / 2.0, 10, opt.title, black, 2.0);
+  cv.text((L + R) / 2.0 - Canvas::text_width(opt.xlabel) / 2.0, B + 30, opt.xlabel, black);
+  cv.text(8, T - 22, opt.ylabel, black);
+
+  int legend_y = T + 8;
+  for (const auto& s : series) {
+    bool have_prev = false;
+    double ppx = 0, ppy = 0;
+    for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
+      if (!ok(s.x[i], s.y[i])) { have_prev = false; continue; }
+      const double X = px(s.x[i]), Y = py(s.y[i]);
+      if (have_prev) cv.line(ppx, ppy, X, Y, s.rgb, 2);
+      if (s.yerr.size() == s.y.size() && std::isfinite(s.yerr[i]) && s.yerr[i] > 0) {
+        const double lo = s.y[i] - s.yerr[i];
+        const double Ylo = (opt.log_y && lo <= 0) ? B : py(lo), Yhi = py(s.y[i] + s.yerr[i]);
+        cv.line(X, Ylo, X, Yhi, s.rgb);
+        cv.line(X - 4, Ylo, X + 4, Ylo, s.rgb);
+        cv.line(X - 4, Yhi, X + 4, Yhi, s.rgb);
+      }
+      if (s.markers) cv.rect(static_cast<int>(X) - 3, static_cast<int>(Y) - 3, static_cast<int>(X) + 3, static_cast<int>(Y) + 3, s.rgb);
+      ppx = X, ppy = Y, have_prev = true;
+    }
+    if (!s.label.empty()) {
+      const int lw = Canvas::text_width(s.label);
+      cv.rect(R - lw - 40, legend_y + 4, R - lw - 18, legend_y + 6, s.rgb);
+      cv.text(R - lw - 10, legend_y, s.label, black);
+      legend_y += 18;
+    }
+  }
+  write_png(path, cv.data(), opt.width, opt.height, 3);
+}
+
+}  // namespace qdiff
