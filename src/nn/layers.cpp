@@ -1,0 +1,602 @@
+#include "qdiff/nn/layers.hpp"
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+
+#include "qdiff/core/error.hpp"
+
+namespace qdiff::nn {
+
+namespace {
+template <class T>
+using MatR = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using Map = Eigen::Map<MatR<T>>;
+template <class T>
+using CMap = Eigen::Map<const MatR<T>>;
+
+template <class T>
+void ensure_threads(std::vector<Buf<T>>& v) {
+  const size_t nt = static_cast<size_t>(omp_get_max_threads());
+  if (v.size() < nt) v.resize(nt);
+}
+}  // namespace
+
+// ---- element-wise -------------------------------------------------------------------------------
+template <class T>
+void relu_forward(T* y, const T* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+}
+template <class T>
+void relu_backward(T* dx, const T* y, const T* dy, size_t n) {
+  for (size_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
+}
+template <class T>
+void silu_forward(T* y, const T* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] / (T(1) + std::exp(-x[i]));
+}
+template <class T>
+void silu_backward(T* dx, const T* x, const T* dy, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const T s = T(1) / (T(1) + std::exp(-x[i]));
+    dx[i] = dy[i] * s * (T(1) + x[i] * (T(1) - s));
+  }
+}
+template <class T>
+void tanh_forward(T* y, const T* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+}
+template <class T>
+void tanh_backward(T* dx, const T* y, const T* dy, size_t n) {
+  for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
+}
+template <class T>
+void add_forward(T* y, const T* a, const T* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+}
+
+template <class T>
+void timestep_embedding(T* out, const int* t, int N, int dim) {
+  // out: [N,dim]
+  const int half = dim / 2;
+  if (half < 2 || dim % 2) throw InvalidArgument("timestep_embedding: dim must be even and >= 4");
+  for (int n = 0; n < N; ++n)
+    for (int k = 0; k < half; ++k) {
+      const double f = std::exp(-std::log(10000.0) * k / (half - 1));
+      const double a = static_cast<double>(t[n]) * f;
+      out[n * dim + k] = static_cast<T>(std::sin(a));
+      out[n * dim + half + k] = static_cast<T>(std::cos(a));
+    }
+}
+
+template <class T>
+void avgpool_forward(T* y, const T* x, int N, int C, int HW) {
+  for (int i = 0; i < N * C; ++i) {
+    T s = 0;
+    for (int j = 0; j < HW; ++j) s += x[static_cast<size_t>(i) * HW + j];
+    y[i] = s / T(HW);
+  }
+}
+template <class T>
+void avgpool_backward(T* dx, const T* dy, int N, int C, int HW) {
+  for (int i = 0; i < N * C; ++i)
+    for (int j = 0; j < HW; ++j) dx[static_cast<size_t>(i) * HW + j] = dy[i] / T(HW);
+}
+
+template <class T>
+void concat_forward(T* y, const T* a, const T* b, int N, int Ca, int Cb, int HW) {
+  const size_t sa = static_cast<size_t>(Ca) * HW, sb = static_cast<size_t>(Cb) * HW;
+  for (int n = 0; n < N; ++n) {
+    std::memcpy(y + n * (sa + sb), a + n * sa, sa * sizeof(T));
+    std::memcpy(y + n * (sa + sb) + sa, b + n * sb, sb * sizeof(T));
+  }
+}
+template <class T>
+void concat_backward(T* da, T* db, const T* dy, int N, int Ca, int Cb, int HW) {
+  const size_t sa = static_cast<size_t>(Ca) * HW, sb = static_cast<size_t>(Cb) * HW;
+  for (int n = 0; n < N; ++n) {
+    if (da) std::memcpy(da + n * sa, dy + n * (sa + sb), sa * sizeof(T));
+    if (db) std::memcpy(db + n * sb, dy + n * (sa + sb) + sa, sb * sizeof(T));
+  }
+}
+
+template <class T>
+void chscale_forward(T* y, const T* x, const T* s, int N, int C, int HW) {
+  for (int i = 0; i < N * C; ++i)
+    for (int j = 0; j < HW; ++j) y[static_cast<size_t>(i) * HW + j] = x[static_cast<size_t>(i) * HW + j] * s[i];
+}
+template <class T>
+void chscale_backward(T* dx, T* ds, const T* x, const T* s, const T* dy, int N, int C, int HW) {
+  for (int i = 0; i < N * C; ++i) {
+    const size_t o = static_cast<size_t>(i) * HW;
+    if (ds) {
+      T acc = 0;
+      for (int j = 0; j < HW; ++j) acc += dy[o + j] * x[o + j];
+      ds[i] = acc;
+    }
+    if (dx)
+      for (int j = 0; j < HW; ++j) dx[o + j] = dy[o + j] * s[i];
+  }
+}
+
+template <class T>
+void bcast_add_forward(T* x, const T* e, int N, int C, int HW) {
+  for (int i = 0; i < N * C; ++i)
+    for (int j = 0; j < HW; ++j) x[static_cast<size_t>(i) * HW + j] += e[i];
+}
+template <class T>
+void bcast_add_backward(T* de, const T* dy, int N, int C, int HW) {
+  for (int i = 0; i < N * C; ++i) {
+    T acc = 0;
+    for (int j = 0; j < HW; ++j) acc += dy[static_cast<size_t>(i) * HW + j];
+    de[i] = acc;
+  }
+}
+
+template <class T>
+void im2col(T* col, const T* x, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
+  // x: [C,H,W] -> col: [C*k*k, Ho*Wo]
+  for (int c = 0; c < C; ++c)
+    for (int ki = 0; ki < k; ++ki)
+      for (int kj = 0; kj < k; ++kj) {
+        T* row = col + (static_cast<size_t>(c * k + ki) * k + kj) * Ho * Wo;
+        for (int oh = 0; oh < Ho; ++oh) {
+          const int ih = oh * s - p + ki;
+          T* r = row + oh * Wo;
+          if (ih < 0 || ih >= H) {
+            std::fill(r, r + Wo, T(0));
+            continue;
+          }
+          const T* xr = x + (static_cast<size_t>(c) * H + ih) * W;
+          if (s == 1) {
+            const int off = kj - p;  // iw = ow + off
+            const int lo = std::max(0, -off), hi = std::min(Wo, W - off);
+            for (int ow = 0; ow < lo; ++ow) r[ow] = T(0);
+            for (int ow = lo; ow < hi; ++ow) r[ow] = xr[ow + off];
+            for (int ow = std::max(hi, lo); ow < Wo; ++ow) r[ow] = T(0);
+          } else {
+            for (int ow = 0; ow < Wo; ++ow) {
+              const int iw = ow * s - p + kj;
+              r[ow] = (iw >= 0 && iw < W) ? xr[iw] : T(0);
+            }
+          }
+        }
+      }
+}
+
+template <class T>
+void col2im_add(T* x, const T* col, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
+  for (int c = 0; c < C; ++c)
+    for (int ki = 0; ki < k; ++ki)
+      for (int kj = 0; kj < k; ++kj) {
+        const T* row = col + (static_cast<size_t>(c * k + ki) * k + kj) * Ho * Wo;
+        for (int oh = 0; oh < Ho; ++oh) {
+          const int ih = oh * s - p + ki;
+          if (ih < 0 || ih >= H) continue;
+          T* xr = x + (static_cast<size_t>(c) * H + ih) * W;
+          const T* r = row + oh * Wo;
+          for (int ow = 0; ow < Wo; ++ow) {
+            const int iw = ow * s - p + kj;
+            if (iw >= 0 && iw < W) xr[iw] += r[ow];
+          }
+        }
+      }
+}
+
+// ---- Linear -------------------------------------------------------------------------------------
+template <class T>
+Linear<T>::Linear(ParamRegistryT<T>& reg, const std::string& name, int in_, int out_)
+    : in(in_), out(out_), reg_(&reg) {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+  w = reg.add(name + ".weight", {out, in}, Init::Uniform, bound);
+  b = reg.add(name + ".bias", {out}, Init::Uniform, bound);
+}
+
+template <class T>
+void Linear<T>::forward(T* y, const T* x, int N) const {
+  // x: [N,in], W: [out,in] -> y: [N,out]
+  CMap<T> X(x, N, in), Wm(reg_->param(w), out, in);
+  Map<T> Y(y, N, out);
+  Y.noalias() = X * Wm.transpose();
+  const T* bb = reg_->param(b);
+  for (int n = 0; n < N; ++n)
+    for (int o = 0; o < out; ++o) y[n * out + o] += bb[o];
+}
+
+template <class T>
+void Linear<T>::backward(T* dx, const T* x, const T* dy, int N) {
+  // dy: [N,out]; dW += dy^T x; db += sum_n dy; dx = dy W
+  CMap<T> X(x, N, in), dY(dy, N, out), Wm(reg_->param(w), out, in);
+  Map<T> dW(reg_->grad(w), out, in);
+  dW.noalias() += dY.transpose() * X;
+  T* db = reg_->grad(b);
+  for (int n = 0; n < N; ++n)
+    for (int o = 0; o < out; ++o) db[o] += dy[n * out + o];
+  if (dx) {
+    Map<T> dX(dx, N, in);
+    dX.noalias() = dY * Wm;
+  }
+}
+
+// ---- Conv2d -------------------------------------------------------------------------------------
+template <class T>
+Conv2d<T>::Conv2d(ParamRegistryT<T>& reg, const std::string& name, int cin_, int cout_, int k_, int stride_,
+                  int pad_)
+    : cin(cin_), cout(cout_), k(k_), stride(stride_), pad(pad_), reg_(&reg) {
+  if (k < 1 || stride < 1 || pad < 0) throw InvalidArgument("Conv2d '" + name + "': bad kernel/stride/padding");
+  const double bound = 1.0 / std::sqrt(static_cast<double>(cin * k * k));
+  w = reg.add(name + ".weight", {cout, cin, k, k}, Init::Uniform, bound);
+  b = reg.add(name + ".bias", {cout}, Init::Uniform, bound);
+}
+
+template <class T>
+int64_t Conv2d<T>::macs(int H, int W) const {
+  return int64_t(cout) * cin * k * k * out_size(H) * out_size(W);
+}
+
+template <class T>
+void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
+  // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]
+  const int Ho = out_size(H), Wo = out_size(W), P = Ho * Wo, K = cin * k * k;
+  const bool direct = (k == 1 && stride == 1 && pad == 0);
+  ensure_threads(col_);
+  CMap<T> Wm(reg_->param(w), cout, K);
+  const T* bb = reg_->param(b);
+#pragma omp parallel for schedule(static)
+  for (int n = 0; n < N; ++n) {
+    const T* xn = x + static_cast<size_t>(n) * cin * H * W;
+    const T* col = xn;
+    if (!direct) {
+      T* c = col_[omp_get_thread_num()].get(static_cast<size_t>(K) * P);
+      im2col(c, xn, cin, H, W, k, stride, pad, Ho, Wo);
+      col = c;
+    }
+    Map<T> Y(y + static_cast<size_t>(n) * cout * P, cout, P);
+    Y.noalias() = Wm * CMap<T>(col, K, P);
+    for (int o = 0; o < cout; ++o) Y.row(o).array() += bb[o];
+  }
+}
+
+template <class T>
+void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
+  // dy: [N,cout,Ho,Wo]; dW += sum_n dy_n col_n^T; db += sum dy; dx_n = col2im(W^T dy_n)
+  const int Ho = out_size(H), Wo = out_size(W), P = Ho * Wo, K = cin * k * k;
+  const bool direct = (k == 1 && stride == 1 && pad == 0);
+  ensure_threads(col_);
+  ensure_threads(dcol_);
+  ensure_threads(dw_);
+  CMap<T> Wm(reg_->param(w), cout, K);
+  int team = 1;
+#pragma omp parallel
+  {
+    const int tid = omp_get_thread_num();
+#pragma omp single
+    team = omp_get_num_threads();
+    T* part = dw_[tid].get(static_cast<size_t>(cout) * K + cout);
+    std::fill(part, part + static_cast<size_t>(cout) * K + cout, T(0));
+    Map<T> dWp(part, cout, K);
+    T* dbp = part + static_cast<size_t>(cout) * K;
+#pragma omp for schedule(static)
+    for (int n = 0; n < N; ++n) {
+      const T* xn = x + static_cast<size_t>(n) * cin * H * W;
+      const T* col = xn;
+      if (!direct) {
+        T* c = col_[tid].get(static_cast<size_t>(K) * P);
+        im2col(c, xn, cin, H, W, k, stride, pad, Ho, Wo);
+        col = c;
+      }
+      CMap<T> dY(dy + static_cast<size_t>(n) * cout * P, cout, P);
+      dWp.noalias() += dY * CMap<T>(col, K, P).transpose();
+      for (int o = 0; o < cout; ++o) dbp[o] += dY.row(o).sum();
+      if (dx) {
+        T* dxn = dx + static_cast<size_t>(n) * cin * H * W;
+        if (direct) {
+          Map<T>(dxn, K, P).noalias() = Wm.transpose() * dY;
+        } else {
+          T* dc = dcol_[tid].get(static_cast<size_t>(K) * P);
+          Map<T>(dc, K, P).noalias() = Wm.transpose() * dY;
+          std::fill(dxn, dxn + static_cast<size_t>(cin) * H * W, T(0));
+          col2im_add(dxn, dc, cin, H, W, k, stride, pad, Ho, Wo);
+        }
+      }
+    }
+  }
+  T* gw = reg_->grad(w);
+  T* gb = reg_->grad(b);
+  for (int t = 0; t < team; ++t) {
+    const T* part = dw_[t].data();
+    for (size_t i = 0; i < static_cast<size_t>(cout) * K; ++i) gw[i] += part[i];
+    for (int o = 0; o < cout; ++o) gb[o] += part[static_cast<size_t>(cout) * K + o];
+  }
+}
+
+// ---- ConvTranspose2d ----------------------------------------------------------------------------
+template <class T>
+ConvTranspose2d<T>::ConvTranspose2d(ParamRegistryT<T>& reg, const std::string& name, int cin_, int cout_, int k_,
+                                    int stride_, int pad_)
+    : cin(cin_), cout(cout_), k(k_), stride(stride_), pad(pad_), reg_(&reg) {
+  if (k < 1 || stride < 1 || pad < 0)
+    throw InvalidArgument("ConvTranspose2d '" + name + "': bad kernel/stride/padding");
+  const double bound = 1.0 / std::sqrt(static_cast<double>(cout * k * k));  // PyTorch: fan_in = weight.size(1)*k*k
+  w = reg.add(name + ".weight", {cin, cout, k, k}, Init::Uniform, bound);
+  b = reg.add(name + ".bias", {cout}, Init::Uniform, bound);
+}
+
+template <class T>
+int64_t ConvTranspose2d<T>::macs(int H, int W) const {
+  return int64_t(cin) * cout * k * k * H * W;
+}
+
+template <class T>
+void ConvTranspose2d<T>::forward(T* y, const T* x, int N, int H, int W) {
+  // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]; col = W^T x_n : [cout*k*k, H*W], y_n = col2im(col)
+  const int Ho = out_size(H), Wo = out_size(W), P = H * W, K = cout * k * k;
+  ensure_threads(col_);
+  CMap<T> Wm(reg_->param(w), cin, K);
+  const T* bb = reg_->param(b);
+#pragma omp parallel for schedule(static)
+  for (int n = 0; n < N; ++n) {
+    T* c = col_[omp_get_thread_num()].get(static_cast<size_t>(K) * P);
+    Map<T>(c, K, P).noalias() = Wm.transpose() * CMap<T>(x + static_cast<size_t>(n) * cin * P, cin, P);
+    T* yn = y + static_cast<size_t>(n) * cout * Ho * Wo;
+    for (int o = 0; o < cout; ++o) std::fill(yn + static_cast<size_t>(o) * Ho * Wo, yn + static_cast<size_t>(o + 1) * Ho * Wo, bb[o]);
+    col2im_add(yn, c, cout, Ho, Wo, k, stride, pad, H, W);
+  }
+}
+
+template <class T>
+void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
+  // dcol = im2col(dy_n) : [cout*k*k, H*W]; dx_n = W dcol; dW += x_n dcol^T; db += sum dy
+  const int Ho = out_size(H), Wo = out_size(W), P = H * W, K = cout * k * k;
+  ensure_threads(col_);
+  ensure_threads(dw_);
+  CMap<T> Wm(reg_->param(w), cin, K);
+  int team = 1;
+#pragma omp parallel
+  {
+    const int tid = omp_get_thread_num();
+#pragma omp single
+    team = omp_get_num_threads();
+    T* part = dw_[tid].get(static_cast<size_t>(cin) * K + cout);
+    std::fill(part, part + static_cast<size_t>(cin) * K + cout, T(0));
+    Map<T> dWp(part, cin, K);
+    T* dbp = part + static_cast<size_t>(cin) * K;
+#pragma omp for schedule(static)
+    for (int n = 0; n < N; ++n) {
+      const T* dyn = dy + static_cast<size_t>(n) * cout * Ho * Wo;
+      T* dc = col_[tid].get(static_cast<size_t>(K) * P);
+      im2col(dc, dyn, cout, Ho, Wo, k, stride, pad, H, W);
+      CMap<T> dC(dc, K, P);
+      dWp.noalias() += CMap<T>(x + static_cast<size_t>(n) * cin * P, cin, P) * dC.transpose();
+      for (int o = 0; o < cout; ++o) {
+        T s = 0;
+        for (int j = 0; j < Ho * Wo; ++j) s += dyn[static_cast<size_t>(o) * Ho * Wo + j];
+        dbp[o] += s;
+      }
+      if (dx) Map<T>(dx + static_cast<size_t>(n) * cin * P, cin, P).noalias() = Wm * dC;
+    }
+  }
+  T* gw = reg_->grad(w);
+  T* gb = reg_->grad(b);
+  for (int t = 0; t < team; ++t) {
+    const T* part = dw_[t].data();
+    for (size_t i = 0; i < static_cast<size_t>(cin) * K; ++i) gw[i] += part[i];
+    for (int o = 0; o < cout; ++o) gb[o] += part[static_cast<size_t>(cin) * K + o];
+  }
+}
+
+// ---- GroupNorm ----------------------------------------------------------------------------------
+template <class T>
+GroupNorm<T>::GroupNorm(ParamRegistryT<T>& reg, const std::string& name, int groups_, int channels_)
+    : groups(groups_), channels(channels_), reg_(&reg) {
+  if (groups < 1 || channels % groups)
+    throw InvalidArgument("GroupNorm '" + name + "': channels " + std::to_string(channels) +
+                          " not divisible by groups " + std::to_string(groups));
+  gamma = reg.add(name + ".weight", {channels}, Init::Ones);
+  beta = reg.add(name + ".bias", {channels}, Init::Zeros);
+}
+
+template <class T>
+void GroupNorm<T>::forward(T* y, const T* x, int N, int HW) {
+  // x: [N,C,HW]; per (n,g): mean, rstd over cg*HW values
+  const int cg = channels / groups;
+  const size_t M = static_cast<size_t>(cg) * HW;
+  T* mean = mean_.get(static_cast<size_t>(N) * groups);
+  T* rstd = rstd_.get(static_cast<size_t>(N) * groups);
+  const T* g = reg_->param(gamma);
+  const T* bt = reg_->param(beta);
+#pragma omp parallel for schedule(static)
+  for (int ng = 0; ng < N * groups; ++ng) {
+    const T* xg = x + static_cast<size_t>(ng) * M;
+    double s = 0, ss = 0;
+    for (size_t i = 0; i < M; ++i) s += xg[i];
+    const double mu = s / M;
+    for (size_t i = 0; i < M; ++i) ss += (xg[i] - mu) * (xg[i] - mu);
+    const double r = 1.0 / std::sqrt(ss / M + eps);
+    mean[ng] = static_cast<T>(mu);
+    rstd[ng] = static_cast<T>(r);
+    const int c0 = (ng % groups) * cg;
+    T* yg = y + static_cast<size_t>(ng) * M;
+    for (int c = 0; c < cg; ++c)
+      for (int j = 0; j < HW; ++j) {
+        const size_t i = static_cast<size_t>(c) * HW + j;
+        yg[i] = (xg[i] - mean[ng]) * rstd[ng] * g[c0 + c] + bt[c0 + c];
+      }
+  }
+}
+
+template <class T>
+void GroupNorm<T>::backward(T* dx, const T* x, const T* dy, int N, int HW) {
+  // xhat = (x-mu) rstd; dxhat = dy gamma;
+  // dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)); dgamma += sum dy xhat; dbeta += sum dy
+  const int cg = channels / groups;
+  const size_t M = static_cast<size_t>(cg) * HW;
+  const T* mean = mean_.data();
+  const T* rstd = rstd_.data();
+  const T* g = reg_->param(gamma);
+  T* dg = reg_->grad(gamma);
+  T* db = reg_->grad(beta);
+  for (int ng = 0; ng < N * groups; ++ng) {
+    const T* xg = x + static_cast<size_t>(ng) * M;
+    const T* dyg = dy + static_cast<size_t>(ng) * M;
+    const int c0 = (ng % groups) * cg;
+    T s1 = 0, s2 = 0;
+    for (int c = 0; c < cg; ++c) {
+      T dgc = 0, dbc = 0;
+      for (int j = 0; j < HW; ++j) {
+        const size_t i = static_cast<size_t>(c) * HW + j;
+        const T xh = (xg[i] - mean[ng]) * rstd[ng];
+        const T dxh = dyg[i] * g[c0 + c];
+        s1 += dxh;
+        s2 += dxh * xh;
+        dgc += dyg[i] * xh;
+        dbc += dyg[i];
+      }
+      dg[c0 + c] += dgc;
+      db[c0 + c] += dbc;
+    }
+    if (!dx) continue;
+    s1 /= T(M);
+    s2 /= T(M);
+    T* dxg = dx + static_cast<size_t>(ng) * M;
+    for (int c = 0; c < cg; ++c)
+      for (int j = 0; j < HW; ++j) {
+        const size_t i = static_cast<size_t>(c) * HW + j;
+        const T xh = (xg[i] - mean[ng]) * rstd[ng];
+        dxg[i] = rstd[ng] * (dyg[i] * g[c0 + c] - s1 - xh * s2);
+      }
+  }
+}
+
+// ---- ResBlock -----------------------------------------------------------------------------------
+template <class T>
+ResBlock<T>::ResBlock(ParamRegistryT<T>& reg, const std::string& name, BlockKind kind_, int in_, int out_,
+                      int temb_dim_, int groups)
+    : kind(kind_), in(in_), out(out_), temb_dim(temb_dim_), has_skip(in_ != out_) {
+  if (kind == BlockKind::Large) gn1_ = GroupNorm<T>(reg, name + ".norm1", groups, in);
+  conv1_ = Conv2d<T>(reg, name + ".conv1", in, out, 3, 1, 1);
+  temb_ = Linear<T>(reg, name + ".temb", temb_dim, out);
+  if (kind == BlockKind::Large) gn2_ = GroupNorm<T>(reg, name + ".norm2", groups, out);
+  conv2_ = Conv2d<T>(reg, name + ".conv2", out, out, 3, 1, 1);
+  if (has_skip) skip_ = Conv2d<T>(reg, name + ".skip", in, out, 1, 1, 0);
+}
+
+template <class T>
+int64_t ResBlock<T>::macs(int H, int W) const {
+  return conv1_.macs(H, W) + conv2_.macs(H, W) + (has_skip ? skip_.macs(H, W) : 0) + int64_t(temb_dim) * out;
+}
+
+template <class T>
+void ResBlock<T>::forward(T* y, const T* x, const T* temb, int N, int H, int W) {
+  // x: [N,in,H,W], temb: [N,temb_dim] -> y: [N,out,H,W]
+  const int P = H * W;
+  const size_t no = static_cast<size_t>(N) * out * P, ni = static_cast<size_t>(N) * in * P;
+  T* h1 = h1_.get(no);
+  T* e = e_.get(static_cast<size_t>(N) * out);
+  T* h2 = h2_.get(no);
+  T* h3 = h3_.get(no);
+  if (kind == BlockKind::Paper) {
+    conv1_.forward(h1, x, N, H, W);
+    relu_forward(h1, h1, no);
+    temb_.forward(e, temb, N);
+    relu_forward(e, e, static_cast<size_t>(N) * out);
+    std::memcpy(h2, h1, no * sizeof(T));
+    bcast_add_forward(h2, e, N, out, P);
+    conv2_.forward(h3, h2, N, H, W);
+    relu_forward(h3, h3, no);
+  } else {
+    T* g1 = g1_.get(ni);
+    T* s1 = s1_.get(ni);
+    T* g2 = g2_.get(no);
+    T* s2 = s2_.get(no);
+    gn1_.forward(g1, x, N, P);
+    silu_forward(s1, g1, ni);
+    conv1_.forward(h1, s1, N, H, W);
+    temb_.forward(e, temb, N);
+    std::memcpy(h2, h1, no * sizeof(T));
+    bcast_add_forward(h2, e, N, out, P);
+    gn2_.forward(g2, h2, N, P);
+    silu_forward(s2, g2, no);
+    conv2_.forward(h3, s2, N, H, W);
+  }
+  if (has_skip) {
+    skip_.forward(y, x, N, H, W);
+    for (size_t i = 0; i < no; ++i) y[i] += h3[i];
+  } else {
+    add_forward(y, h3, x, no);
+  }
+}
+
+template <class T>
+void ResBlock<T>::backward(T* dx, const T* x, const T* temb, const T* dy, int N, int H, int W) {
+  const int P = H * W;
+  const size_t no = static_cast<size_t>(N) * out * P, ni = static_cast<size_t>(N) * in * P;
+  const size_t nmax = std::max(no, ni);
+  T* dA = dA_.get(nmax);
+  T* dB = dB_.get(nmax);
+  T* de = de_.get(static_cast<size_t>(N) * out);
+  if (kind == BlockKind::Paper) {
+    relu_backward(dA, h3_.data(), dy, no);            // d(conv2 out)
+    conv2_.backward(dB, h2_.data(), dA, N, H, W);     // dh2
+    bcast_add_backward(de, dB, N, out, P);            // d(relu(temb proj))
+    relu_backward(de, e_.data(), de, static_cast<size_t>(N) * out);
+    temb_.backward(nullptr, temb, de, N);
+    relu_backward(dA, h1_.data(), dB, no);            // d(conv1 out); dh1 = dh2
+    conv1_.backward(dx, x, dA, N, H, W);
+  } else {
+    conv2_.backward(dA, s2_.data(), dy, N, H, W);     // ds2
+    silu_backward(dA, g2_.data(), dA, no);            // dg2
+    gn2_.backward(dB, h2_.data(), dA, N, P);          // dh2 (= dh1)
+    bcast_add_backward(de, dB, N, out, P);
+    temb_.backward(nullptr, temb, de, N);
+    conv1_.backward(dA, s1_.data(), dB, N, H, W);     // ds1: [N,in,H,W]
+    silu_backward(dA, g1_.data(), dA, ni);            // dg1
+    gn1_.backward(dx, x, dA, N, P);
+  }
+  if (!dx) {
+    if (has_skip) skip_.backward(nullptr, x, dy, N, H, W);
+    return;
+  }
+  if (has_skip) {
+    T* dIn = dIn_.get(ni);
+    skip_.backward(dIn, x, dy, N, H, W);
+    for (size_t i = 0; i < ni; ++i) dx[i] += dIn[i];
+  } else {
+    for (size_t i = 0; i < ni; ++i) dx[i] += dy[i];
+  }
+}
+
+#define QDIFF_NN_INSTANTIATE(T)                                                                   \
+  template void relu_forward<T>(T*, const T*, size_t);                                            \
+  template void relu_backward<T>(T*, const T*, const T*, size_t);                                 \
+  template void silu_forward<T>(T*, const T*, size_t);                                            \
+  template void silu_backward<T>(T*, const T*, const T*, size_t);                                 \
+  template void tanh_forward<T>(T*, const T*, size_t);                                            \
+  template void tanh_backward<T>(T*, const T*, const T*, size_t);                                 \
+  template void add_forward<T>(T*, const T*, const T*, size_t);                                   \
+  template void timestep_embedding<T>(T*, const int*, int, int);                                  \
+  template void avgpool_forward<T>(T*, const T*, int, int, int);                                  \
+  template void avgpool_backward<T>(T*, const T*, int, int, int);                                 \
+  template void concat_forward<T>(T*, const T*, const T*, int, int, int, int);                    \
+  template void concat_backward<T>(T*, T*, const T*, int, int, int, int);                         \
+  template void chscale_forward<T>(T*, const T*, const T*, int, int, int);                        \
+  template void chscale_backward<T>(T*, T*, const T*, const T*, const T*, int, int, int);         \
+  template void bcast_add_forward<T>(T*, const T*, int, int, int);                                \
+  template void bcast_add_backward<T>(T*, const T*, int, int, int);                               \
+  template void im2col<T>(T*, const T*, int, int, int, int, int, int, int, int);                  \
+  template void col2im_add<T>(T*, const T*, int, int, int, int, int, int, int, int);              \
+  template class Linear<T>;                                                                       \
+  template class Conv2d<T>;                                                                       \
+  template class ConvTranspose2d<T>;                                                              \
+  template class GroupNorm<T>;                                                                    \
+  template class ResBlock<T>;
+
+QDIFF_NN_INSTANTIATE(float)
+QDIFF_NN_INSTANTIATE(double)
+
+}  // namespace qdiff::nn
