@@ -67,7 +67,7 @@ std::vector<double> make_tailored_betas(int T, double power, double beta_start) 
   std::vector<double> b(static_cast<size_t>(T));
   double prev = 1.0;  // alpha_bar_{-1}
   for (int t = 0; t < T; ++t) {
-    const double u = 2.0 * static_cast<double>(t + 1) / T - 1.0;
+    const double u = 2.0 * static_cast<double>(t) / (T - 1) - 1.0;
     const double lambda = -L * std::sinh(power * u) / sp;
     const double ab = 1.0 / (1.0 + std::exp(-lambda));
     // beta = 1 - ab/prev = (prev - ab)/prev; written as a difference of sigmoids in the

@@ -33,12 +33,12 @@ std::vector<double> make_sigmoid_betas(int T, double beta_start, double beta_end
 //
 // Let lambda = log(alpha_bar / (1 - alpha_bar)) be the log signal-to-noise ratio. The schedule
 // fixes lambda at both ends and shapes the path between them:
-//   u(t)      = 2 * (t + 1) / T - 1                      in (-1, 1],  t = 0..T-1
+//   u(t)      = 2 * t / (T - 1) - 1                      in [-1, 1],  t = 0..T-1
 //   lambda(t) = -L * sinh(p * u) / sinh(p)                L = log((1 - beta_start) / beta_start)
 //   alpha_bar = sigmoid(lambda(t)),  beta_t = 1 - alpha_bar_t / alpha_bar_{t-1} (alpha_bar_{-1} = 1)
-// with p = tailored_power. The schedule is symmetric around SNR = 1 (alpha_bar = 0.5 at t = T/2).
+// with p = tailored_power. The schedule is symmetric around SNR = 1 (alpha_bar = 0.5 at t = (T-1)/2).
 // Why:
-//  * Bounded ends. alpha_bar_1 = 1 - beta_start (as linear); alpha_bar_T = beta_start, so
+//  * Bounded ends. alpha_bar[0] = 1 - beta_start (as linear); alpha_bar[T-1] = beta_start, so
 //    sqrt(alpha_bar_T) = 0.01 for the default beta_start (linear gives 0.006): x_T is as close
 //    to pure noise as in DDPM, but no steps are wasted at SNR ~ 1e-9 as cosine's clipped tail is.
 //  * Emphasis on mid noise. The density of steps per unit of log-SNR is proportional to
