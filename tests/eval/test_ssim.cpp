@@ -62,6 +62,39 @@ TEST(Ssim, ConstantImagesAndNegation) {
   EXPECT_NEAR(ssim(x.data(), y.data(), 1, 28, 28), (-2 * var + c2) / (2 * var + c2), 1e-6);
 }
 
+// Direct 2-D evaluation of the definition at every valid window position (no separable filter).
+double naive_ssim(const std::vector<float>& x, const std::vector<float>& y, int h, int w) {
+  const int r = 5;
+  double wt[11], norm = 0;
+  for (int t = -r; t <= r; ++t) norm += wt[t + r] = std::exp(-t * t / (2 * 1.5 * 1.5));
+  for (double& v : wt) v /= norm;
+  const double c1 = 0.02 * 0.02, c2 = 0.06 * 0.06;
+  double total = 0;
+  int count = 0;
+  for (int py = r; py < h - r; ++py)
+    for (int px = r; px < w - r; ++px) {
+      double mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0;
+      for (int a = -r; a <= r; ++a)
+        for (int b = -r; b <= r; ++b) {
+          const double k = wt[a + r] * wt[b + r], u = x[(py + a) * w + px + b], v = y[(py + a) * w + px + b];
+          mx += k * u, my += k * v, mxx += k * u * u, myy += k * v * v, mxy += k * u * v;
+        }
+      const double vx = mxx - mx * mx, vy = myy - my * my, cxy = mxy - mx * my;
+      total += (2 * mx * my + c1) * (2 * cxy + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2));
+      ++count;
+    }
+  return total / count;
+}
+
+TEST(Ssim, MatchesNaiveDefinitionOnAnySize) {
+  Rng rng(7);
+  // 28x28 takes the compile-time sized filter, the others the generic one.
+  for (auto [h, w] : {std::pair{28, 28}, std::pair{20, 31}, std::pair{11, 11}, std::pair{64, 64}}) {
+    const std::vector<float> a = smooth_images(rng, 1, 1, h, w), b = smooth_images(rng, 1, 1, h, w);
+    EXPECT_NEAR(ssim(a.data(), b.data(), 1, h, w), naive_ssim(a, b, h, w), 1e-12) << h << "x" << w;
+  }
+}
+
 TEST(Ssim, ColourIsMeanOverChannels) {
   Rng rng(4);
   const std::vector<float> a = smooth_images(rng, 1, 3), b = smooth_images(rng, 1, 3);
