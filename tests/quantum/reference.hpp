@@ -5,6 +5,7 @@
 #include <map>
 
 #include "qdiff/core/rng.hpp"
+#include "qdiff/quantum/circuit.hpp"
 #include "qdiff/quantum/gates.hpp"
 
 namespace qdiff::quantum::ref {
@@ -82,6 +83,42 @@ inline Mat4 to_mat4(const MatX& m) {
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 4; ++j) r[i * 4 + j] = m(i, j);
   return r;
+}
+
+inline const GateKind kSingle[] = {GateKind::H, GateKind::X, GateKind::Y, GateKind::Z, GateKind::S,
+                                   GateKind::T, GateKind::RX, GateKind::RY, GateKind::RZ, GateKind::Rot};
+inline const GateKind kTwo[] = {GateKind::CNOT, GateKind::CZ, GateKind::SWAP, GateKind::CRX, GateKind::CRY, GateKind::CRZ};
+
+// A random circuit with every gate kind, angles from inputs and weights.
+inline Circuit random_circuit(int n, int n_ops, Rng& rng) {
+  Circuit c(n);
+  int slot = 0;
+  auto angle = [&]() { return (slot++ % 2) ? Angle::weight(rng.below(5), 0.7, 0.1) : Angle::input(rng.below(n)); };
+  for (int k = 0; k < n_ops; ++k) {
+    const int pick = rng.below(n > 1 ? 18 : 11);
+    if (pick < 10) {
+      const GateKind kind = kSingle[pick];
+      std::vector<Angle> a;
+      for (int j = 0; j < gate_info(kind).n_angles; ++j) a.push_back(angle());
+      c.add(kind, {static_cast<int>(rng.below(n))}, a);
+    } else if (pick == 10) {
+      c.add_unitary(rng.below(n), ref::to_mat2(ref::haar_unitary(2, rng)));
+    } else {
+      const int q0 = rng.below(n);
+      int q1 = rng.below(n - 1);
+      if (q1 >= q0) ++q1;
+      if (pick == 17) {
+        c.add_unitary(q0, q1, ref::to_mat4(ref::haar_unitary(4, rng)));
+      } else {
+        const GateKind kind = kTwo[pick - 11];
+        std::vector<Angle> a;
+        for (int j = 0; j < gate_info(kind).n_angles; ++j) a.push_back(angle());
+        c.add(kind, {q0, q1}, a);
+      }
+    }
+  }
+  c.reserve_weights(5);
+  return c;
 }
 
 }  // namespace qdiff::quantum::ref
