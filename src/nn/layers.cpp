@@ -292,7 +292,12 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
       }
       CMap<T> dY(dy + static_cast<size_t>(n) * cout * P, cout, P);
       dWp.noalias() += dY * CMap<T>(col, K, P).transpose();
-      for (int o = 0; o < cout; ++o) dbp[o] += dY.row(o).sum();
+      for (int o = 0; o < cout; ++o) {  // plain loop: deterministic summation order
+        const T* r = dy + (static_cast<size_t>(n) * cout + o) * P;
+        T s = 0;
+        for (int j = 0; j < P; ++j) s += r[j];
+        dbp[o] += s;
+      }
       if (dx) {
         T* dxn = dx + static_cast<size_t>(n) * cin * H * W;
         if (direct) {

@@ -6,6 +6,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,6 +15,28 @@
 #include "qdiff/core/rng.hpp"
 
 namespace qdiff::nn {
+
+// 64-byte aligned storage (one AVX-512 vector / cache line) for every parameter and activation
+// buffer, so that vectorized kernels see the same alignment in every run: with the same inputs
+// the results are bit-identical across model instances (needed for exact resume).
+template <class T>
+struct AlignedAlloc {
+  using value_type = T;
+  AlignedAlloc() = default;
+  template <class U>
+  AlignedAlloc(const AlignedAlloc<U>&) {}
+  T* allocate(size_t n) {
+    const size_t bytes = ((n * sizeof(T) + 63) / 64) * 64;
+    void* p = std::aligned_alloc(64, bytes == 0 ? 64 : bytes);
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  template <class U>
+  bool operator==(const AlignedAlloc<U>&) const { return true; }
+};
+template <class T>
+using AlignedVec = std::vector<T, AlignedAlloc<T>>;
 
 enum class Init { Zeros, Ones, Uniform };  // Uniform: U(-bound, bound), PyTorch's default Linear/Conv init
 
@@ -59,7 +83,7 @@ class ParamRegistryT {
 
  private:
   std::vector<ParamInfo> infos_;
-  std::vector<T> params_, grads_;
+  AlignedVec<T> params_, grads_;
   size_t total_ = 0;
   bool finalized_ = false;
 };
@@ -70,7 +94,7 @@ using ParamRegistry = ParamRegistryT<float>;
 // step with an unchanged batch size does not allocate after the first call.
 template <class T>
 struct Buf {
-  std::vector<T> v;
+  AlignedVec<T> v;
   T* get(size_t n) {
     if (v.size() < n) v.resize(n);
     return v.data();
