@@ -1,0 +1,69 @@
+// The quantum bottleneck branch: the simulator (quantum/) plugged into the U-Net (nn/).
+//   pooled: [B,C] -> r: [B,nq]   reduce: adaptive average pool over channel groups (paper) or Linear(C,nq)
+//   angles = pi * sigmoid(r)     [B,nq]  RY(angle_i) encoding on |0...0>
+//   z = <Z_i> of the circuit     [B,nq]  exact, or estimated from `shots` Born-rule samples
+//   q = Linear(nq, C)(z)         [B,C]   the U-Net scales the bottleneck channels by q
+// Gradients reach the circuit weights AND flow back through the encoding angles into the U-Net
+// (adjoint differentiation by default, parameter shift as the reference). With shots > 0 the
+// backward uses exact expectations (the usual straight-through treatment of shot noise).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "qdiff/core/rng.hpp"
+#include "qdiff/nn/bottleneck.hpp"
+#include "qdiff/quantum/ansatz.hpp"
+#include "qdiff/quantum/evaluator.hpp"
+
+namespace qdiff {
+class Config;
+}
+
+namespace qdiff::hybrid {
+
+struct QuantumBranchSpec {
+  quantum::AnsatzSpec ansatz;
+  std::string reduce = "pool";  // "pool" | "linear"
+  quantum::GradMethod gradient = quantum::GradMethod::Adjoint;
+  int64_t shots = 0;            // 0: exact <Z_i>
+  uint64_t shot_seed = 0;       // seeds the shot noise (forked per forward call)
+};
+QuantumBranchSpec quantum_branch_spec(const Config& cfg, uint64_t seed);
+
+template <class T>
+class QuantumBranchT final : public nn::BottleneckBranchT<T> {
+ public:
+  explicit QuantumBranchT(QuantumBranchSpec spec);
+  std::string kind() const override { return "quantum"; }
+  void declare_params(nn::ParamRegistryT<T>& reg, const std::string& prefix, int channels) override;
+  void forward(const T* pooled, T* q, int B, bool training) override;
+  void backward(const T* dq, T* dpooled, int B) override;
+
+  const QuantumBranchSpec& spec() const { return spec_; }
+  const quantum::BatchEvaluator& evaluator() const { return eval_; }
+  // Current circuit weights [n_weights] (from the model's flat buffer).
+  const T* circuit_weights() const { return reg_->param(weights_); }
+  // Forward calls made so far: the shot-noise stream position, saved for exact resume.
+  uint64_t forward_calls() const { return calls_; }
+  void set_forward_calls(uint64_t c) { calls_ = c; }
+
+ private:
+  QuantumBranchSpec spec_;
+  quantum::BatchEvaluator eval_;
+  nn::ParamRegistryT<T>* reg_ = nullptr;
+  int C_ = 0, nq_ = 0;
+  nn::Linear<T> reduce_fc_, readout_;
+  nn::ParamRef weights_;
+  uint64_t calls_ = 0;
+  nn::Buf<T> pooled_, r_, angles_, z_, dz_, dangles_, dr_;
+};
+
+using QuantumBranch = QuantumBranchT<float>;
+
+// Adaptive average pool over channel groups as torch.nn.AdaptiveAvgPool1d: output i averages
+// channels [floor(i C / n), ceil((i + 1) C / n)).  x: [B,C] -> y: [B,n]; backward writes dx.
+template <class T> void adaptive_pool_forward(T* y, const T* x, int B, int C, int n);
+template <class T> void adaptive_pool_backward(T* dx, const T* dy, int B, int C, int n);
+
+}  // namespace qdiff::hybrid

@@ -1,0 +1,170 @@
+// The quantum bottleneck branch: gradient checks (alone and inside a whole U-Net), adjoint vs
+// parameter-shift agreement, the paper-ansatz warning, shot noise, and the model factory.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "nn/gradcheck.hpp"
+#include "qdiff/core/config.hpp"
+#include "qdiff/hybrid/model.hpp"
+#include "qdiff/hybrid/quantum_branch.hpp"
+
+using namespace qdiff;
+using namespace qdiff::hybrid;
+using qdiff::test::gradcheck;
+using qdiff::test::GradCheckOptions;
+using qdiff::test::random_vector;
+using Vec = std::vector<double>;
+
+namespace {
+
+QuantumBranchSpec small_spec(const std::string& ansatz, const std::string& reduce, quantum::GradMethod m) {
+  QuantumBranchSpec s;
+  s.ansatz = {4, 2, ansatz, "ring"};
+  s.reduce = reduce;
+  s.gradient = m;
+  return s;
+}
+
+void check_branch(const QuantumBranchSpec& spec, int C) {
+  nn::ParamRegistryT<double> reg;
+  QuantumBranchT<double> br(spec);
+  br.declare_params(reg, "bottleneck.", C);
+  Rng init(1);
+  reg.finalize(init);
+  Rng rng(2);
+  const int B = 3;
+  Vec x = random_vector(static_cast<size_t>(B) * C, rng), dx, y(static_cast<size_t>(B) * C);
+  const auto rep = gradcheck(
+      "quantum branch " + spec.ansatz.ansatz + "/" + spec.reduce, {{"pooled", &x, &dx}}, &reg,
+      [&] {
+        br.forward(x.data(), y.data(), B, true);
+        return y;
+      },
+      [&](const Vec& dy) { br.backward(dy.data(), dx.data(), B); }, {.tol = 1e-7});
+  EXPECT_GT(rep.checked, 0u);
+}
+
+}  // namespace
+
+// The paper ansatz is left out here: its weight gradient is exactly zero both ways, which a
+// relative-error check cannot score; PaperAnsatzWeightsHaveZeroGradient covers it.
+TEST(QuantumBranch, GradcheckPoolAndLinear) {
+  for (const char* ansatz : {"default", "strong"})
+    for (const char* reduce : {"pool", "linear"}) check_branch(small_spec(ansatz, reduce, quantum::GradMethod::Adjoint), 10);
+}
+
+TEST(QuantumBranch, GradcheckWithParameterShift) {
+  check_branch(small_spec("default", "pool", quantum::GradMethod::ParameterShift), 8);
+}
+
+TEST(QuantumBranch, AdjointAndParameterShiftGiveTheSameNumbers) {
+  Rng rng(5);
+  const int C = 12, B = 4;
+  Vec x = random_vector(static_cast<size_t>(B) * C, rng), dq = random_vector(static_cast<size_t>(B) * C, rng);
+  std::vector<Vec> grads, dxs;
+  for (auto m : {quantum::GradMethod::Adjoint, quantum::GradMethod::ParameterShift}) {
+    nn::ParamRegistryT<double> reg;
+    QuantumBranchT<double> br(small_spec("strong", "linear", m));
+    br.declare_params(reg, "b.", C);
+    Rng init(9);
+    reg.finalize(init);
+    Vec q(x.size()), dx(x.size());
+    br.forward(x.data(), q.data(), B, true);
+    br.backward(dq.data(), dx.data(), B);
+    grads.emplace_back(reg.grads().begin(), reg.grads().end());
+    dxs.push_back(dx);
+  }
+  for (size_t i = 0; i < grads[0].size(); ++i) EXPECT_NEAR(grads[0][i], grads[1][i], 1e-10) << "param " << i;
+  for (size_t i = 0; i < dxs[0].size(); ++i) EXPECT_NEAR(dxs[0][i], dxs[1][i], 1e-10) << "input " << i;
+}
+
+TEST(QuantumBranch, PaperAnsatzWeightsHaveZeroGradientDefaultDoesNot) {
+  for (const char* ansatz : {"paper", "default"}) {
+    nn::ParamRegistryT<double> reg;
+    QuantumBranchT<double> br(small_spec(ansatz, "pool", quantum::GradMethod::Adjoint));
+    br.declare_params(reg, "b.", 8);
+    Rng init(3), rng(4);
+    reg.finalize(init);
+    Vec x = random_vector(16, rng), q(16), dx(16), dq = random_vector(16, rng);
+    br.forward(x.data(), q.data(), 2, true);
+    br.backward(dq.data(), dx.data(), 2);
+    const auto g = reg.grad_view("b.circuit.weight");
+    double mx = 0;
+    for (double v : g) mx = std::max(mx, std::abs(v));
+    if (std::string(ansatz) == "paper") EXPECT_LT(mx, 1e-12) << "paper ansatz weights must not train";
+    else for (double v : g) EXPECT_GT(std::abs(v), 1e-8) << "every default-ansatz weight must matter";
+  }
+}
+
+TEST(QuantumBranch, ShotsGiveNoisyButUnbiasedOutputs) {
+  QuantumBranchSpec s = small_spec("default", "pool", quantum::GradMethod::Adjoint);
+  nn::ParamRegistryT<double> reg_exact, reg_shot;
+  QuantumBranchT<double> exact(s);
+  s.shots = 2000;
+  QuantumBranchT<double> shot(s);
+  exact.declare_params(reg_exact, "b.", 8);
+  shot.declare_params(reg_shot, "b.", 8);
+  Rng i1(1), i2(1), rng(2);
+  reg_exact.finalize(i1);
+  reg_shot.finalize(i2);
+  Vec x = random_vector(8, rng), qe(8), q1(8), q2(8);
+  exact.forward(x.data(), qe.data(), 1, false);
+  shot.forward(x.data(), q1.data(), 1, false);
+  shot.forward(x.data(), q2.data(), 1, false);
+  EXPECT_NE(q1, q2) << "each forward call draws fresh shots";
+  for (int i = 0; i < 8; ++i) EXPECT_NEAR(q1[i], qe[i], 0.2);
+  shot.set_forward_calls(0);
+  Vec q3(8);
+  shot.forward(x.data(), q3.data(), 1, false);
+  EXPECT_EQ(q1, q3) << "the shot stream is reproducible from the call counter";
+}
+
+TEST(QuantumBranch, WholeTinyUNetGradcheck) {
+  nn::UNetSpec spec;
+  spec.in_channels = 1;
+  spec.image_size = 8;
+  spec.channels = {3, 4, 6};
+  spec.temb_dim = 8;
+  nn::UNetT<double> net(spec, std::make_unique<QuantumBranchT<double>>(small_spec("default", "pool", quantum::GradMethod::Adjoint)), 11);
+  Rng rng(3);
+  for (auto& v : net.params()) v += 0.05 * rng.normal();
+  const int B = 2;
+  Vec x = random_vector(static_cast<size_t>(B) * 64, rng), dx, y(x.size());
+  std::vector<int> t = {3, 700};
+  const auto rep = gradcheck(
+      "tiny U-Net + quantum", {{"x", &x, &dx}}, &net.registry(),
+      [&] {
+        net.forward(x.data(), t.data(), B, y.data(), true);
+        return y;
+      },
+      [&](const Vec& dy) { net.backward(dy.data(), dx.data()); }, {.tol = 1e-5});
+  std::cout << "tiny U-Net + quantum: " << rep.checked << " coordinates, worst " << rep.worst << "\n";
+}
+
+TEST(HybridModel, FactoryBuildsEveryBottleneckAndWarnsForPaperAnsatz) {
+  Config cfg;
+  cfg.set("quantum.n_qubits=4");
+  cfg.set("quantum.n_layers=1");
+  for (const char* kind : {"quantum", "classical", "none"}) {
+    cfg.set_value("model.bottleneck", kind);
+    auto net = build_model(cfg, 1, 0);
+    EXPECT_EQ(net->bottleneck_kind(), kind);
+  }
+  cfg.set("model.bottleneck=quantum");
+  EXPECT_TRUE(untrainable_ansatz_warning(cfg).empty());
+  cfg.set("quantum.ansatz=paper");
+  EXPECT_NE(untrainable_ansatz_warning(cfg).find("cannot change the output"), std::string::npos);
+  EXPECT_NE(bottleneck_summary(cfg).find("classical"), std::string::npos);
+}
+
+TEST(AdaptivePool, MatchesTorchBoundaries) {
+  // C = 5 -> n = 3: windows [0,2), [1,4), [3,5) as torch.nn.AdaptiveAvgPool1d.
+  const double x[5] = {1, 2, 3, 4, 5};
+  double y[3];
+  adaptive_pool_forward(y, x, 1, 5, 3);
+  EXPECT_DOUBLE_EQ(y[0], 1.5);
+  EXPECT_DOUBLE_EQ(y[1], 3.0);
+  EXPECT_DOUBLE_EQ(y[2], 4.5);
+}
