@@ -8,6 +8,10 @@
 
 #include "qdiff/core/error.hpp"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace qdiff::quantum {
 namespace {
 
@@ -83,9 +87,119 @@ void check_pair(int n, int a, int b, const char* what) {
 
 }  // namespace
 
+#if defined(__AVX512F__)
+// ---- AVX-512 path: 4 complex amplitudes per register, re/im interleaved --------------------------
+// For a pair (x, y) = amplitudes with bit q = 0 / 1, registers X and Y hold 4 such x's and y's.
+// q >= 2: X, Y are contiguous loads 2^q apart. q = 0, 1: two contiguous registers are shuffled
+// into X, Y (and back on store).
+namespace simd {
+
+struct CM {  // a complex matrix element broadcast over all lanes
+  __m512d r, i;
+};
+inline CM bcast(cplx c) { return {_mm512_set1_pd(c.real()), _mm512_set1_pd(c.imag())}; }
+inline __m512d swap_ri(__m512d v) { return _mm512_permute_pd(v, 0x55); }
+// a X + b Y, complex, lane-wise
+inline __m512d mac2(const CM& a, __m512d x, __m512d xs, const CM& b, __m512d y, __m512d ys) {
+  const __m512d c = _mm512_fmadd_pd(a.i, xs, _mm512_mul_pd(b.i, ys));
+  return _mm512_fmadd_pd(b.r, y, _mm512_fmaddsub_pd(a.r, x, c));
+}
+struct VM2 {
+  CM m00, m01, m10, m11;
+  explicit VM2(const Mat2& m) : m00(bcast(m[0])), m01(bcast(m[1])), m10(bcast(m[2])), m11(bcast(m[3])) {}
+  void apply(__m512d& x, __m512d& y) const {
+    const __m512d xs = swap_ri(x), ys = swap_ri(y);
+    const __m512d nx = mac2(m00, x, xs, m01, y, ys);
+    y = mac2(m10, x, xs, m11, y, ys);
+    x = nx;
+  }
+};
+
+// Pair loads/stores. base indexes complex amplitudes.
+struct FarIO {  // q >= 2
+  uint64_t s;
+  void load(const double* p, uint64_t base, __m512d& x, __m512d& y) const {
+    x = _mm512_loadu_pd(p + 2 * base);
+    y = _mm512_loadu_pd(p + 2 * (base + s));
+  }
+  void store(double* p, uint64_t base, __m512d x, __m512d y) const {
+    _mm512_storeu_pd(p + 2 * base, x);
+    _mm512_storeu_pd(p + 2 * (base + s), y);
+  }
+};
+struct NearIO {  // q = 0 or 1: 8 consecutive amplitudes hold 4 pairs
+  __m512i gx, gy, s1, s2;
+  explicit NearIO(int q) {
+    if (q == 0) {  // [x0 y0 x1 y1][x2 y2 x3 y3]
+      gx = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13);
+      gy = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
+      s1 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+      s2 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+    } else {  // [x0 x1 y0 y1][x2 x3 y2 y3]
+      gx = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
+      gy = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
+      s1 = gx;
+      s2 = gy;
+    }
+  }
+  void load(const double* p, uint64_t base, __m512d& x, __m512d& y) const {
+    const __m512d z1 = _mm512_loadu_pd(p + 2 * base), z2 = _mm512_loadu_pd(p + 2 * base + 8);
+    x = _mm512_permutex2var_pd(z1, gx, z2);
+    y = _mm512_permutex2var_pd(z1, gy, z2);
+  }
+  void store(double* p, uint64_t base, __m512d x, __m512d y) const {
+    _mm512_storeu_pd(p + 2 * base, _mm512_permutex2var_pd(x, s1, y));
+    _mm512_storeu_pd(p + 2 * base + 8, _mm512_permutex2var_pd(x, s2, y));
+  }
+};
+
+// Calls body(io, base) over all groups of 4 pairs. Needs n >= 3. Order is fixed for given (n, q).
+template <class Body>
+inline void for_pair_groups(int n, int q, Body&& body) {
+  const uint64_t dim = uint64_t{1} << n;
+  if (q >= 2) {
+    const uint64_t s = uint64_t{1} << q;
+    const FarIO io{s};
+    for (uint64_t hi = 0; hi < dim; hi += 2 * s)
+      for (uint64_t k = hi; k < hi + s; k += 4) body(io, k);
+  } else {
+    const NearIO io(q);
+    for (uint64_t b = 0; b < dim; b += 8) body(io, b);
+  }
+}
+
+// Accumulates a * conj(b) over lanes: re = sum(a.*b), im = sum over odd - even of a.*swap(b).
+struct CrossAcc {
+  __m512d re = _mm512_setzero_pd(), im = _mm512_setzero_pd();
+  void add(__m512d a, __m512d b) {
+    re = _mm512_fmadd_pd(a, b, re);
+    im = _mm512_fmadd_pd(a, swap_ri(b), im);
+  }
+  cplx total() const {
+    const __m512d sign = _mm512_setr_pd(-1, 1, -1, 1, -1, 1, -1, 1);
+    return {_mm512_reduce_add_pd(re), _mm512_reduce_add_pd(_mm512_mul_pd(im, sign))};
+  }
+};
+
+}  // namespace simd
+#define QDIFF_QUANTUM_AVX512 1
+#endif
+
 void apply_1q(cplx* amps, int n, int q, const Mat2& m) {
   assert(q >= 0 && q < n);
   double* p = reinterpret_cast<double*>(amps);
+#ifdef QDIFF_QUANTUM_AVX512
+  if (n >= 3) {
+    const simd::VM2 vm(m);
+    simd::for_pair_groups(n, q, [&](const auto& io, uint64_t base) {
+      __m512d x, y;
+      io.load(p, base, x, y);
+      vm.apply(x, y);
+      io.store(p, base, x, y);
+    });
+    return;
+  }
+#endif
   const M2 mm(m);
   for_pairs(n, q, [&](uint64_t a, uint64_t b) { mat2_pair(p, a, b, mm); });
 }
@@ -269,6 +383,32 @@ void backward_pairs(cplx* psi, cplx* lam, const Mat2& uinv, Mat2& r, Pairs&& pai
 
 void backward_1q(cplx* psi, cplx* lam, int n, int q, const Mat2& uinv, Mat2& r) {
   assert(q >= 0 && q < n);
+#ifdef QDIFF_QUANTUM_AVX512
+  if (n >= 3) {
+    double* p = reinterpret_cast<double*>(psi);
+    double* l = reinterpret_cast<double*>(lam);
+    const simd::VM2 vm(uinv);
+    simd::CrossAcc a00, a01, a10, a11;  // psi_new[s] * conj(lam_old[t])
+    simd::for_pair_groups(n, q, [&](const auto& io, uint64_t base) {
+      __m512d x, y, lx, ly;
+      io.load(p, base, x, y);
+      io.load(l, base, lx, ly);
+      vm.apply(x, y);
+      a00.add(x, lx);
+      a01.add(x, ly);
+      a10.add(y, lx);
+      a11.add(y, ly);
+      vm.apply(lx, ly);
+      io.store(p, base, x, y);
+      io.store(l, base, lx, ly);
+    });
+    r[0] += a00.total();
+    r[1] += a01.total();
+    r[2] += a10.total();
+    r[3] += a11.total();
+    return;
+  }
+#endif
   const uint64_t dim = uint64_t{1} << n, s = uint64_t{1} << q;
   if (q == 0) {
     backward_pairs(psi, lam, uinv, r, [&](auto&& f) {
