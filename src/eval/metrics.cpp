@@ -185,6 +185,7 @@ double polynomial_mmd2_unbiased(const Eigen::MatrixXd& x, const Eigen::MatrixXd&
   if (y.rows() != m) fail("KID: subsets must have the same size");
   if (m < 2) fail("KID: subset size must be at least 2");
   if (x.cols() != y.cols()) fail("KID: feature dimensions differ");
+  if (x.cols() == 0) fail("KID: feature dimension 0");
   const double inv_d = 1.0 / double(x.cols());
   auto kernel = [inv_d](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
     Eigen::ArrayXXd k = (a * b.transpose()).array() * inv_d + 1.0;
