@@ -461,6 +461,75 @@ double grad_from_cross(const Mat4& d, const Mat4& r) {
   return 2.0 * s.real();
 }
 
+// ---- cache-blocked layers ---------------------------------------------------------------------
+
+uint64_t layer_scratch_size(int n) {
+  const int k = std::min(n, kLayerBlockBits);
+  return uint64_t{1} << std::min(n, k + kLayerChunkQubits);
+}
+
+namespace {
+// Runs a layer on `n_states` states that share one index space (psi, and lam for the adjoint):
+// low(off, k, g) acts on block [off, off + 2^k) for each low gate g; high(buf, width, local_q, g)
+// acts on the gathered rows in buf (a `width`-qubit state per state) for each high gate g.
+template <class Low, class High>
+void run_layer(cplx* const* states, int n_states, int n, int count, const int* qubits, cplx* scratch, Low&& low,
+               High&& high) {
+  const int k = std::min(n, kLayerBlockBits);
+  const uint64_t dim = uint64_t{1} << n, row = uint64_t{1} << k;
+  std::vector<int> lows, highs;
+  for (int g = 0; g < count; ++g) (qubits[g] < k ? lows : highs).push_back(g);
+  if (!lows.empty())
+    for (uint64_t off = 0; off < dim; off += row)
+      for (int g : lows) low(off, k, g);
+  std::sort(highs.begin(), highs.end(), [&](int a, int b) { return qubits[a] < qubits[b]; });
+  const uint64_t per_state = layer_scratch_size(n);
+  for (size_t c0 = 0; c0 < highs.size(); c0 += kLayerChunkQubits) {
+    const int m = std::min<int>(kLayerChunkQubits, highs.size() - c0);
+    std::vector<int> rbits(m);  // row-index bit of each chunk qubit, ascending
+    for (int j = 0; j < m; ++j) rbits[j] = qubits[highs[c0 + j]] - k;
+    const uint64_t outer = uint64_t{1} << (n - k - m), rows = uint64_t{1} << m;
+    std::vector<uint64_t> row_of(rows);
+    for (uint64_t t = 0; t < outer; ++t) {
+      uint64_t base = t;
+      for (int j = 0; j < m; ++j) base = insert_zero_bit(base, rbits[j]);
+      for (uint64_t j = 0; j < rows; ++j) {
+        uint64_t r = base;
+        for (int b = 0; b < m; ++b)
+          if ((j >> b) & 1) r |= uint64_t{1} << rbits[b];
+        row_of[j] = r;
+      }
+      for (int s = 0; s < n_states; ++s)
+        for (uint64_t j = 0; j < rows; ++j)
+          std::copy_n(states[s] + row_of[j] * row, row, scratch + s * per_state + j * row);
+      for (int j = 0; j < m; ++j) high(scratch, per_state, k + m, k + j, highs[c0 + j]);
+      for (int s = 0; s < n_states; ++s)
+        for (uint64_t j = 0; j < rows; ++j)
+          std::copy_n(scratch + s * per_state + j * row, row, states[s] + row_of[j] * row);
+    }
+  }
+}
+}  // namespace
+
+void apply_1q_layer(cplx* amps, int n, int count, const int* qubits, const Mat2* mats, cplx* scratch) {
+  cplx* states[1] = {amps};
+  run_layer(
+      states, 1, n, count, qubits, scratch,
+      [&](uint64_t off, int k, int g) { apply_1q(amps + off, k, qubits[g], mats[g]); },
+      [&](cplx* buf, uint64_t, int width, int lq, int g) { apply_1q(buf, width, lq, mats[g]); });
+}
+
+void backward_1q_layer(cplx* psi, cplx* lam, int n, int count, const int* qubits, const Mat2* uinv, Mat2* r,
+                       cplx* scratch) {
+  cplx* states[2] = {psi, lam};
+  run_layer(
+      states, 2, n, count, qubits, scratch,
+      [&](uint64_t off, int k, int g) { backward_1q(psi + off, lam + off, k, qubits[g], uinv[g], r[g]); },
+      [&](cplx* buf, uint64_t per_state, int width, int lq, int g) {
+        backward_1q(buf, buf + per_state, width, lq, uinv[g], r[g]);
+      });
+}
+
 // ---- readout ----------------------------------------------------------------------------------
 
 void expectation_z_all(const cplx* amps, int n, double* z) {

@@ -51,9 +51,21 @@ Program::Program(const Circuit& circuit) : circuit_(&circuit), n_(circuit.n_qubi
   for (size_t i = 0; i < steps_.size();) {
     size_t j = i;
     while (j < steps_.size() && (steps_[j].kind == StepKind::Cnot || steps_[j].kind == StepKind::Swap)) ++j;
-    if (j - i < 2) {
+    if (j - i < 2 && steps_[i].kind != StepKind::Fused1Q) {
       merged.push_back(steps_[i]);
       i = std::max(i + 1, j);
+      continue;
+    }
+    if (steps_[i].kind == StepKind::Fused1Q) {  // a run of fused gates -> one blocked layer
+      while (j < steps_.size() && steps_[j].kind == StepKind::Fused1Q) ++j;
+      if (j - i == 1) {
+        merged.push_back(steps_[i++]);
+        continue;
+      }
+      Step layer{StepKind::Layer, -1, -1, {}, -1, {}};
+      layer.parts.assign(steps_.begin() + i, steps_.begin() + j);
+      merged.push_back(std::move(layer));
+      i = j;
       continue;
     }
     std::vector<uint64_t> cols(n_);  // cols[k] = image of basis vector e_k
@@ -86,6 +98,7 @@ std::string Program::describe() const {
   for (const Step& st : steps_) {
     switch (st.kind) {
       case StepKind::Fused1Q: s += "fused1q q" + std::to_string(st.q0) + " x" + std::to_string(st.ops.size()); break;
+      case StepKind::Layer: s += "layer x" + std::to_string(st.parts.size()); break;
       case StepKind::Controlled1Q: s += "controlled1q"; break;
       case StepKind::TwoQ: s += "unitary2"; break;
       case StepKind::Cnot: s += "cnot"; break;
@@ -127,6 +140,7 @@ void Program::ensure(Workspace& ws, bool gradient) const {
   if (ws.psi.size() != dim) ws.psi.assign(dim, 0.0);
   if (ws.tmp.size() != dim) ws.tmp.assign(dim, 0.0);
   if (gradient && ws.lam.size() != dim) ws.lam.assign(dim, 0.0);
+  if (ws.block.size() != 2 * layer_scratch_size(n_)) ws.block.assign(2 * layer_scratch_size(n_), 0.0);
 }
 
 void Program::forward(const double* angles, Workspace& ws) const {
@@ -136,9 +150,22 @@ void Program::forward(const double* angles, Workspace& ws) const {
   product_vectors(angles, vq);
   cplx* psi = ws.psi.data();
   write_product_state(psi, n_, vq);
+  std::vector<int> qs;
+  std::vector<Mat2> ms;
   for (const Step& st : steps_) {
+    if (st.kind == StepKind::Layer) {
+      qs.clear();
+      ms.clear();
+      for (const Step& part : st.parts) {
+        qs.push_back(part.q0);
+        ms.push_back(fused_matrix(part.ops, angles));
+      }
+      apply_1q_layer(psi, n_, static_cast<int>(qs.size()), qs.data(), ms.data(), ws.block.data());
+      continue;
+    }
     const Op& op = circuit_->ops()[st.ops[0]];
     switch (st.kind) {
+      case StepKind::Layer: break;
       case StepKind::Fused1Q: apply_1q(psi, n_, st.q0, fused_matrix(st.ops, angles)); break;
       case StepKind::Controlled1Q: apply_controlled_1q(psi, n_, st.q0, st.q1, circuit_->op_matrix_1q(op, angles)); break;
       case StepKind::TwoQ: apply_2q(psi, n_, st.q0, st.q1, circuit_->matrix2(op.matrix)); break;
@@ -159,20 +186,39 @@ void Program::adjoint(const double* angles, const double* c, double* dangles, Wo
   ensure(ws, true);
   apply_z_observable(ws.psi.data(), ws.lam.data(), n_, c);
   const std::vector<Op>& ops = circuit_->ops();
+  // Gradients of the gates fused in `fused` (application order) from their cross matrix r.
+  auto fused_grads = [&](const std::vector<int>& fused, const Mat2& r) {
+    for (int j = 0; j < static_cast<int>(fused.size()); ++j) {
+      const Op& oj = ops[fused[j]];
+      for (int k = 0; k < oj.n_angles; ++k)
+        dangles[oj.first_slot + k] += grad_from_cross(fused_derivative(fused, j, k, angles), r);
+    }
+  };
+  std::vector<int> qs;
+  std::vector<Mat2> uinv, rs;
   for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
     const Step& st = *it;
     cplx* psi = ws.psi.data();
     cplx* lam = ws.lam.data();
+    if (st.kind == StepKind::Layer) {
+      qs.clear();
+      uinv.clear();
+      for (const Step& part : st.parts) {
+        qs.push_back(part.q0);
+        uinv.push_back(quantum::adjoint(fused_matrix(part.ops, angles)));
+      }
+      rs.assign(qs.size(), Mat2{});
+      backward_1q_layer(psi, lam, n_, static_cast<int>(qs.size()), qs.data(), uinv.data(), rs.data(), ws.block.data());
+      for (size_t p = 0; p < st.parts.size(); ++p) fused_grads(st.parts[p].ops, rs[p]);
+      continue;
+    }
     const Op& op = ops[st.ops[0]];
     switch (st.kind) {
+      case StepKind::Layer: break;
       case StepKind::Fused1Q: {
         Mat2 r{};
         backward_1q(psi, lam, n_, st.q0, quantum::adjoint(fused_matrix(st.ops, angles)), r);
-        for (int j = 0; j < static_cast<int>(st.ops.size()); ++j) {
-          const Op& oj = ops[st.ops[j]];
-          for (int k = 0; k < oj.n_angles; ++k)
-            dangles[oj.first_slot + k] += grad_from_cross(fused_derivative(st.ops, j, k, angles), r);
-        }
+        fused_grads(st.ops, r);
         break;
       }
       case StepKind::Controlled1Q: {

@@ -96,6 +96,17 @@ TEST(QuantumGradients, EveryGateKindShiftMatchesFiniteDifferencesAndAdjointMatch
   }
 }
 
+TEST(QuantumGradients, AdjointMatchesShiftAboveTheLayerBlockSize) {
+  // n = 12 > kLayerBlockBits: the cache-blocked high-qubit path of the adjoint sweep
+  Rng rng(27);
+  const BatchEvaluator ev(make_ansatz({12, 2, "default", "ring"}));
+  const Problem p = random_problem(ev, 2, rng);
+  const Grads ps = gradient(ev, p, GradMethod::ParameterShift);
+  const Grads adj = gradient(ev, p, GradMethod::Adjoint);
+  EXPECT_LT(max_abs_diff(adj.dinputs, ps.dinputs), 1e-10);
+  EXPECT_LT(max_abs_diff(adj.dweights, ps.dweights), 1e-10);
+}
+
 TEST(QuantumGradients, PaperAnsatzWeightsHaveZeroGradient) {
   // RZ is diagonal and CNOT a permutation, so <Z_q> cannot depend on the weights: the reference
   // code's "trainable" quantum weights never train. Zero up to rounding, by both methods, while

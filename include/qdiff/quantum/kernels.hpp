@@ -55,6 +55,23 @@ void backward_2q(cplx* psi, cplx* lam, int n, int q0, int q1, const Mat4& uinv, 
 double grad_from_cross(const Mat2& d, const Mat2& r);
 double grad_from_cross(const Mat4& d, const Mat4& r);
 
+// ---- cache-blocked layers of single-qubit gates ------------------------------------------------
+// Gates on distinct qubits commute, so a layer of them can be applied in any order. Gates on the
+// low kLayerBlockBits qubits run block by block (each block of 2^kLayerBlockBits contiguous
+// amplitudes stays in L1); gates on higher qubits run kLayerChunkQubits at a time on a gathered
+// scratch copy of the rows they mix (stays in L2). Main-memory traffic: ~1 + ceil(h/4) passes
+// over the state instead of one pass per gate (h = number of high-qubit gates).
+constexpr int kLayerBlockBits = 10;
+constexpr int kLayerChunkQubits = 4;
+// Amplitudes of scratch needed per state by the layer kernels.
+uint64_t layer_scratch_size(int n);
+// mats[g] on qubits[g] for g < count (qubits distinct).   scratch: [layer_scratch_size(n)]
+void apply_1q_layer(cplx* amps, int n, int count, const int* qubits, const Mat2* mats, cplx* scratch);
+// backward_1q for every gate of a layer (uinv[g] = U_g^dagger), r[g] += cross matrix of gate g.
+// scratch: [2 * layer_scratch_size(n)]
+void backward_1q_layer(cplx* psi, cplx* lam, int n, int count, const int* qubits, const Mat2* uinv, Mat2* r,
+                       cplx* scratch);
+
 // ---- readout --------------------------------------------------------------------------------
 // z[q] = <Z_q> for every qubit, one pass.   z: [n]
 void expectation_z_all(const cplx* amps, int n, double* z);

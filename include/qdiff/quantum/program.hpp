@@ -2,7 +2,8 @@
 // - single-qubit gates acting on a qubit before any multi-qubit gate touches it form a product
 //   state, written directly (the RY encoding and the first rotation layer of an ansatz);
 // - consecutive single-qubit gates on one qubit fuse into one 2x2 (one pass over the state);
-// - runs of CNOT/SWAP gates become one permutation of amplitudes (one gather pass).
+// - runs of CNOT/SWAP gates become one permutation of amplitudes (one gather pass);
+// - a run of fused single-qubit gates on distinct qubits is one cache-blocked layer.
 // Single-qubit gates wait (per qubit) until a multi-qubit gate needs their qubit; they commute
 // with everything in between, so delaying them is exact.
 // The program holds no angles: forward/adjoint take the bound angle slots of its circuit.
@@ -17,6 +18,7 @@ namespace qdiff::quantum {
 // Scratch buffers for one state evaluation; reuse across calls (one per thread).
 struct Workspace {
   std::vector<cplx> psi, lam, tmp;  // [2^n] each (lam only for gradients)
+  std::vector<cplx> block;          // [2 * layer_scratch_size(n)] for cache-blocked layers
   std::vector<double> angles, dangles;
 };
 
@@ -37,12 +39,13 @@ class Program {
   void adjoint(const double* angles, const double* c, double* dangles, Workspace& ws) const;
 
  private:
-  enum class StepKind { Fused1Q, Controlled1Q, TwoQ, Cnot, Swap, Cz, Perm };
+  enum class StepKind { Fused1Q, Layer, Controlled1Q, TwoQ, Cnot, Swap, Cz, Perm };
   struct Step {
     StepKind kind;
     int q0 = -1, q1 = -1;
-    std::vector<int> ops;  // Fused1Q: op indices in application order; others: the single op
-    int perm = -1;         // Perm: index into perms_
+    std::vector<int> ops;     // Fused1Q: op indices in application order; others: the single op
+    int perm = -1;            // Perm: index into perms_
+    std::vector<Step> parts;  // Layer: Fused1Q steps on distinct qubits
   };
   // Product of the matrices of `ops` (all single-qubit, on one qubit) in application order.
   Mat2 fused_matrix(const std::vector<int>& ops, const double* angles) const;
