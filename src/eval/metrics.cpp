@@ -28,17 +28,11 @@ void check_finite_matrix(const Eigen::MatrixXd& m, const std::string& what) {
 // Symmetric part of a square matrix.
 Eigen::MatrixXd symmetrised(const Eigen::MatrixXd& a) { return 0.5 * (a + a.transpose()); }
 
-// Squared Euclidean distances between the rows of a (block) and the rows of b: [a.rows, b.rows].
-// a_norm2, b_norm2: squared row norms. Clamped at 0 (the Gram form can dip below by rounding).
-Eigen::MatrixXd squared_distances(const Eigen::MatrixXd& a, const Eigen::VectorXd& a_norm2,
-                                  const Eigen::MatrixXd& b, const Eigen::VectorXd& b_norm2) {
-  Eigen::MatrixXd d2 = -2.0 * (a * b.transpose());
-  d2.colwise() += a_norm2;
-  d2.rowwise() += b_norm2.transpose();
-  return d2.cwiseMax(0.0);
-}
-
-constexpr Eigen::Index kBlockRows = 256;
+// Rows of a query matrix are processed in blocks of kBlockRows; for a block we form the Gram
+// matrix G = X * Q_block^T ([n_x, rows], column-major), so the distances from one query row to
+// all rows of X are one contiguous column: d2(j) = |x_j|^2 + |q|^2 - 2 G(j, i), clamped at 0
+// (the Gram form can dip below 0 by rounding).
+constexpr Eigen::Index kBlockRows = 128;
 
 // Squared k-th nearest-neighbour distance of every row of x within x, self excluded.
 Eigen::VectorXd knn_radii_squared(const Eigen::MatrixXd& x, int k) {
@@ -46,16 +40,22 @@ Eigen::VectorXd knn_radii_squared(const Eigen::MatrixXd& x, int k) {
   const Eigen::VectorXd norm2 = x.rowwise().squaredNorm();
   Eigen::VectorXd r2(n);
   const Eigen::Index n_blocks = (n + kBlockRows - 1) / kBlockRows;
-#pragma omp parallel for schedule(dynamic)
-  for (Eigen::Index b = 0; b < n_blocks; ++b) {
-    const Eigen::Index i0 = b * kBlockRows, rows = std::min(kBlockRows, n - i0);
-    Eigen::MatrixXd d2 = squared_distances(x.middleRows(i0, rows), norm2.segment(i0, rows), x, norm2);
-    std::vector<double> row(n);
-    for (Eigen::Index i = 0; i < rows; ++i) {
-      for (Eigen::Index j = 0; j < n; ++j) row[j] = d2(i, j);
-      row[i0 + i] = std::numeric_limits<double>::infinity();  // exclude self, not duplicates
-      std::nth_element(row.begin(), row.begin() + (k - 1), row.end());
-      r2(i0 + i) = row[k - 1];
+#pragma omp parallel
+  {
+    std::vector<double> d2(n);
+    Eigen::MatrixXd g;
+#pragma omp for schedule(dynamic)
+    for (Eigen::Index b = 0; b < n_blocks; ++b) {
+      const Eigen::Index i0 = b * kBlockRows, rows = std::min(kBlockRows, n - i0);
+      g.noalias() = x * x.middleRows(i0, rows).transpose();
+      for (Eigen::Index i = 0; i < rows; ++i) {
+        const double* gi = g.col(i).data();
+        const double qi = norm2(i0 + i);
+        for (Eigen::Index j = 0; j < n; ++j) d2[j] = std::max(0.0, norm2(j) + qi - 2.0 * gi[j]);
+        d2[i0 + i] = std::numeric_limits<double>::infinity();  // exclude self, not duplicates
+        std::nth_element(d2.begin(), d2.begin() + (k - 1), d2.end());
+        r2(i0 + i) = d2[k - 1];
+      }
     }
   }
   return r2;
@@ -64,18 +64,24 @@ Eigen::VectorXd knn_radii_squared(const Eigen::MatrixXd& x, int k) {
 // Share of the rows of `query` that lie within the radius of at least one row of `support`.
 double coverage_share(const Eigen::MatrixXd& query, const Eigen::MatrixXd& support,
                       const Eigen::VectorXd& support_r2) {
-  const Eigen::Index n = query.rows();
+  const Eigen::Index n = query.rows(), ns = support.rows();
   const Eigen::VectorXd qn = query.rowwise().squaredNorm(), sn = support.rowwise().squaredNorm();
   const Eigen::Index n_blocks = (n + kBlockRows - 1) / kBlockRows;
   int64_t inside = 0;
-#pragma omp parallel for schedule(dynamic) reduction(+ : inside)
-  for (Eigen::Index b = 0; b < n_blocks; ++b) {
-    const Eigen::Index i0 = b * kBlockRows, rows = std::min(kBlockRows, n - i0);
-    Eigen::MatrixXd d2 = squared_distances(query.middleRows(i0, rows), qn.segment(i0, rows), support, sn);
-    for (Eigen::Index i = 0; i < rows; ++i) {
-      bool in = false;
-      for (Eigen::Index j = 0; j < support.rows() && !in; ++j) in = d2(i, j) <= support_r2(j);
-      inside += in ? 1 : 0;
+#pragma omp parallel reduction(+ : inside)
+  {
+    Eigen::MatrixXd g;
+#pragma omp for schedule(dynamic)
+    for (Eigen::Index b = 0; b < n_blocks; ++b) {
+      const Eigen::Index i0 = b * kBlockRows, rows = std::min(kBlockRows, n - i0);
+      g.noalias() = support * query.middleRows(i0, rows).transpose();
+      for (Eigen::Index i = 0; i < rows; ++i) {
+        const double* gi = g.col(i).data();
+        const double qi = qn(i0 + i);
+        bool in = false;
+        for (Eigen::Index j = 0; j < ns && !in; ++j) in = std::max(0.0, sn(j) + qi - 2.0 * gi[j]) <= support_r2(j);
+        inside += in ? 1 : 0;
+      }
     }
   }
   return double(inside) / double(n);
