@@ -12,8 +12,6 @@ void pending(CLI::App& app, const std::string& name, const std::string& what) {
 }
 }  // namespace
 
-void register_train(CLI::App& app) { pending(app, "train", "Train a diffusion model from a JSON config"); }
-void register_sample(CLI::App& app) { pending(app, "sample", "Sample images from a checkpoint"); }
 void register_eval(CLI::App& app) { pending(app, "eval", "FID, KID, precision/recall and SSIM of samples"); }
 void register_sweep(CLI::App& app) { pending(app, "sweep", "Run a low-data sweep"); }
 void register_noise(CLI::App& app) { pending(app, "noise", "Statistics of a noise source"); }

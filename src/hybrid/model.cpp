@@ -1,6 +1,7 @@
 #include "qdiff/hybrid/model.hpp"
 
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/error.hpp"
 #include "qdiff/hybrid/quantum_branch.hpp"
 #include "qdiff/nn/bottleneck.hpp"
 #include "qdiff/quantum/ansatz.hpp"
@@ -12,6 +13,24 @@ std::unique_ptr<nn::UNet> build_model(const Config& cfg, int in_channels, uint64
   if (cfg.str("model.bottleneck") == "quantum") branch = std::make_unique<QuantumBranch>(quantum_branch_spec(cfg, seed));
   else branch = nn::make_bottleneck<float>(cfg);
   return nn::make_unet(cfg, in_channels, std::move(branch), seed, image_size);
+}
+
+LoadedModel load_model(const std::string& path, bool use_ema) {
+  LoadedModel lm;
+  lm.checkpoint = nn::load_checkpoint(path);
+  try {
+    lm.config = Config::from_json(lm.checkpoint.config, path);
+  } catch (const ConfigError& e) {
+    throw FileError(path, std::string("stored config is not valid for this qdiff: ") + e.what());
+  }
+  const auto& meta = lm.checkpoint.meta;
+  lm.in_channels = meta.value("in_channels", 0);
+  lm.image_size = meta.value("image_size", 0);
+  if ((lm.in_channels != 1 && lm.in_channels != 3) || lm.image_size <= 0)
+    throw FileError(path, "checkpoint metadata lacks a valid in_channels/image_size (is it a training checkpoint?)");
+  lm.model = build_model(lm.config, lm.in_channels, 0, lm.image_size);
+  nn::load_weights(lm.checkpoint, path, lm.model->registry(), use_ema);
+  return lm;
 }
 
 std::string bottleneck_summary(const Config& cfg, int channels) {

@@ -5,9 +5,11 @@
 #include <filesystem>
 #include <map>
 
+#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/io/idx.hpp"
 #include "qdiff/io/npz.hpp"
+#include "qdiff/io/png.hpp"
 
 namespace qdiff {
 
@@ -161,6 +163,29 @@ ImageSet take_subset(const ImageSet& set, int64_t n, SubsetMode mode, Rng& rng) 
     }
   }
   return set.select(chosen);
+}
+
+ImageSet load_training_images(const Config& cfg) {
+  ImageSet all = load_split(cfg.str("data.path"), cfg.str("data.split"));
+  ImageSet kept = filter_classes(all, cfg.ints("data.classes"));
+  Rng rng(static_cast<uint64_t>(cfg.integer("data.seed")));
+  const SubsetMode mode = cfg.str("data.subset") == "random" ? SubsetMode::Random : SubsetMode::Balanced;
+  return take_subset(kept, cfg.integer("data.n"), mode, rng);
+}
+
+void save_images_npz(const std::string& path, const float* pixels, int64_t n, int c, int h, int w,
+                     const std::vector<int64_t>& labels) {
+  const int64_t hw = int64_t(h) * w;
+  std::vector<uint8_t> bytes(static_cast<size_t>(n * c * hw));
+  for (int64_t i = 0; i < n; ++i)
+    for (int ch = 0; ch < c; ++ch)
+      for (int64_t p = 0; p < hw; ++p)
+        bytes[static_cast<size_t>((i * hw + p) * c + ch)] = to_byte(pixels[(i * c + ch) * hw + p]);
+  std::vector<int64_t> shape = {n, h, w};
+  if (c != 1) shape.push_back(c);
+  std::vector<std::pair<std::string, NpyArray>> arrays = {{"images", NpyArray::from_u8(shape, std::move(bytes))}};
+  if (!labels.empty()) arrays.emplace_back("labels", NpyArray::from_i64({static_cast<int64_t>(labels.size())}, labels));
+  write_npz(path, arrays);
 }
 
 std::vector<std::pair<int64_t, int64_t>> label_counts(const std::vector<int64_t>& labels) {

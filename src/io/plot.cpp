@@ -74,6 +74,20 @@ std::vector<double> nice_ticks(double lo, double hi, int target = 6) {
   return t;
 }
 
+// Tick positions in axis space. On a log axis (lo, hi are log10 values): whole decades when the
+// range spans at least two, else nice values of the data mapped through log10.
+std::vector<double> axis_ticks(double lo, double hi, bool log_axis) {
+  if (!log_axis) return nice_ticks(lo, hi);
+  std::vector<double> t;
+  if (hi - lo >= 2.0) {
+    for (double d = std::ceil(lo); d <= hi; d += 1.0) t.push_back(d);
+    return t;
+  }
+  for (double v : nice_ticks(std::pow(10.0, lo), std::pow(10.0, hi)))
+    if (v > 0) t.push_back(std::log10(v));
+  return t;
+}
+
 std::string fmt(double v) {
   char b[32];
   if (v != 0 && (std::abs(v) >= 1e5 || std::abs(v) < 1e-3)) std::snprintf(b, sizeof b, "%.1e", v);
@@ -116,13 +130,13 @@ void write_line_plot(const std::string& path, const std::vector<Series>& series,
   auto py = [&](double y) { return B - (ty(y) - y0) / (y1 - y0) * (B - T); };
   const Rgb black{0, 0, 0}, grid{225, 225, 225}, grey{90, 90, 90};
 
-  for (double t : nice_ticks(y0, y1)) {
+  for (double t : axis_ticks(y0, y1, opt.log_y)) {
     const double yy = B - (t - y0) / (y1 - y0) * (B - T);
     cv.line(L, yy, R, yy, grid);
     const std::string label = opt.log_y ? fmt(std::pow(10.0, t)) : fmt(t);
     cv.text(L - 8 - Canvas::text_width(label), yy - 5, label, grey);
   }
-  for (double t : nice_ticks(x0, x1)) {
+  for (double t : axis_ticks(x0, x1, opt.log_x)) {
     const double xx = L + (t - x0) / (x1 - x0) * (R - L);
     cv.line(xx, T, xx, B, grid);
     const std::string label = opt.log_x ? fmt(std::pow(10.0, t)) : fmt(t);

@@ -49,6 +49,17 @@ enum class SubsetMode { Random, Balanced };
 // unless a class runs out, when the others fill in. Throws InvalidArgument if n > set.n.
 ImageSet take_subset(const ImageSet& set, int64_t n, SubsetMode mode, Rng& rng);
 
+// The training images a config describes: data.path, data.split, data.classes, then exactly
+// data.n images (data.subset random|balanced, seeded by data.seed).
+class Config;
+ImageSet load_training_images(const Config& cfg);
+
+// Saves images [N,C,H,W] in [-1,1] as an .npz with key "images", uint8, shape (N,H,W) for C = 1
+// or (N,H,W,C) channels-last otherwise (what numpy users and `qdiff eval` expect), plus "labels"
+// when given.
+void save_images_npz(const std::string& path, const float* pixels, int64_t n, int c, int h, int w,
+                     const std::vector<int64_t>& labels = {});
+
 // Label -> count, in label order.
 std::vector<std::pair<int64_t, int64_t>> label_counts(const std::vector<int64_t>& labels);
 
