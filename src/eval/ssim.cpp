@@ -277,26 +277,37 @@ PairwiseSsim pairwise_ssim(const ImageView& gen, const SsimOptions& opt) {
   const Plan p = make_plan(gen.c, gen.h, gen.w, opt);
   const std::vector<Prepared> pg = prepare_all(p, gen);
   const int64_t n = gen.n;
-  // Pair (i, j > i) is stored at row_offset(i) + (j - i - 1): a fixed order, so the sum does not
-  // depend on the thread count.
-  std::vector<double> vals(size_t(n * (n - 1) / 2));
+  // Row i holds the pairs (i, j > i). Each row's count, mean and sum of squared deviations are
+  // computed in two passes, then rows are merged in order (Chan et al.'s pairwise update): memory
+  // O(n) instead of O(n^2), and the result does not depend on the thread count.
+  std::vector<double> row_mean(n, 0.0), row_m2(n, 0.0);
 #pragma omp parallel
   {
     Scratch s(p);
+    std::vector<double> vals(n);
 #pragma omp for schedule(dynamic, 1)
     for (int64_t i = 0; i < n - 1; ++i) {
-      const int64_t off = i * n - i * (i + 1) / 2;
-      for (int64_t j = i + 1; j < n; ++j) vals[off + (j - i - 1)] = pair_ssim(p, pg[i], pg[j], s);
+      const int64_t cnt = n - 1 - i;
+      double sum = 0;
+      for (int64_t j = i + 1; j < n; ++j) sum += vals[j - i - 1] = pair_ssim(p, pg[i], pg[j], s);
+      const double mean = sum / double(cnt);
+      double m2 = 0;
+      for (int64_t t = 0; t < cnt; ++t) m2 += (vals[t] - mean) * (vals[t] - mean);
+      row_mean[i] = mean;
+      row_m2[i] = m2;
     }
   }
+  double count = 0, mean = 0, m2 = 0;
+  for (int64_t i = 0; i < n - 1; ++i) {
+    const double cb = double(n - 1 - i), delta = row_mean[i] - mean, total = count + cb;
+    mean += delta * cb / total;
+    m2 += row_m2[i] + delta * delta * count * cb / total;
+    count = total;
+  }
   PairwiseSsim r;
-  r.n_pairs = int64_t(vals.size());
-  double sum = 0;
-  for (double v : vals) sum += v;
-  r.mean = sum / double(r.n_pairs);
-  double ss = 0;
-  for (double v : vals) ss += (v - r.mean) * (v - r.mean);
-  r.std = std::sqrt(ss / double(r.n_pairs));
+  r.n_pairs = n * (n - 1) / 2;
+  r.mean = mean;
+  r.std = std::sqrt(m2 / double(r.n_pairs));
   return r;
 }
 
