@@ -1,0 +1,163 @@
+// `qdiff train` and `qdiff sample` end to end on configs/smoke.json: the loss falls, resume is
+// bit-identical, sampling is deterministic, Ctrl-C saves, NaN stops, bad inputs fail clearly.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "qdiff/core/files.hpp"
+#include "qdiff/io/npz.hpp"
+#include "qdiff/nn/checkpoint.hpp"
+#include "support/test_support.hpp"
+
+using namespace qdiff;
+using qdiff::test::repo_path;
+using qdiff::test::run_command;
+using qdiff::test::TempDir;
+
+namespace {
+
+int qdiff_run(const std::string& args, std::string* out) {
+  return run_command("cd " + repo_path("") + " && " + std::string(QDIFF_BINARY) + " " + args + " </dev/null", out);
+}
+
+std::vector<double> losses(const std::string& csv) {
+  std::ifstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  std::vector<double> v;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string step, loss;
+    std::getline(ss, step, ',');
+    std::getline(ss, loss, ',');
+    v.push_back(std::stod(loss));
+  }
+  return v;
+}
+
+// One shared fresh run of the smoke config (20 steps, checkpoint at 10).
+class SmokeRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    std::string out;
+    rc_ = qdiff_run("train --config configs/smoke.json --out " + dir_->file("a"), &out);
+    log_ = new std::string(out);
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete log_;
+  }
+  static TempDir* dir_;
+  static std::string* log_;
+  static int rc_;
+};
+TempDir* SmokeRun::dir_ = nullptr;
+std::string* SmokeRun::log_ = nullptr;
+int SmokeRun::rc_ = -1;
+
+}  // namespace
+
+TEST_F(SmokeRun, TrainsWritesEverythingAndTheLossFalls) {
+  ASSERT_EQ(rc_, 0) << *log_;
+  for (const char* f : {"config.json", "metrics.csv", "loss.png", "model.bin", "samples.png", "ckpt_00000010.bin"})
+    EXPECT_TRUE(std::filesystem::exists(dir_->file(std::string("a/") + f))) << f;
+  const auto l = losses(dir_->file("a/metrics.csv"));
+  ASSERT_EQ(l.size(), 4u);
+  EXPECT_LT(l.back(), 0.8 * l.front()) << "loss should fall over 20 steps";
+  const auto cfg = json::parse(read_file_text(dir_->file("a/config.json")));
+  EXPECT_EQ(cfg["train"]["steps"], 20);
+  EXPECT_TRUE(cfg.contains("version"));
+}
+
+TEST_F(SmokeRun, ResumeIsBitIdentical) {
+  ASSERT_EQ(rc_, 0) << *log_;
+  std::string out;
+  ASSERT_EQ(qdiff_run("train --resume " + dir_->file("a/ckpt_00000010.bin") + " --out " + dir_->file("b"), &out), 0) << out;
+  const auto a = nn::load_checkpoint(dir_->file("a/model.bin"));
+  const auto b = nn::load_checkpoint(dir_->file("b/model.bin"));
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    EXPECT_EQ(a.tensors[i].name, b.tensors[i].name);
+    EXPECT_TRUE(a.tensors[i].data == b.tensors[i].data) << a.tensors[i].name << " differs after resume";
+  }
+  EXPECT_EQ(a.meta["step"], b.meta["step"]);
+}
+
+TEST_F(SmokeRun, SamplingIsDeterministicUnderASeed) {
+  ASSERT_EQ(rc_, 0) << *log_;
+  std::string out;
+  const std::string ck = dir_->file("a/model.bin");
+  for (const char* name : {"s1", "s2"})
+    ASSERT_EQ(qdiff_run("sample --ckpt " + ck + " --n 6 --batch 4 --seed 3 --out " + dir_->file(std::string(name) + ".png") +
+                            " --npz " + dir_->file(std::string(name) + ".npz"), &out), 0) << out;
+  ASSERT_EQ(qdiff_run("sample --ckpt " + ck + " --n 6 --seed 4 --sampler ddpm --out '' --npz " + dir_->file("s3.npz"), &out), 0) << out;
+  const auto i1 = NpzFile(dir_->file("s1.npz")).read("images");
+  const auto i2 = NpzFile(dir_->file("s2.npz")).read("images");
+  const auto i3 = NpzFile(dir_->file("s3.npz")).read("images");
+  EXPECT_EQ(i1.shape, (std::vector<int64_t>{6, 28, 28}));
+  EXPECT_EQ(i1.dtype, DType::U1);
+  EXPECT_EQ(i1.data, i2.data);
+  EXPECT_NE(i1.data, i3.data);
+}
+
+TEST_F(SmokeRun, NanStopsAndKeepsTheLastGoodCheckpoint) {
+  ASSERT_EQ(rc_, 0) << *log_;
+  // A checkpoint whose weights hold a NaN: resuming from it must stop at once, save nothing.
+  auto ck = nn::load_checkpoint(dir_->file("a/ckpt_00000010.bin"));
+  for (auto& t : ck.tensors)
+    if (t.name.rfind("param/", 0) == 0) t.data[0] = NAN;
+  nn::save_checkpoint(dir_->file("nan.bin"), ck);
+  std::string out;
+  EXPECT_EQ(qdiff_run("train --resume " + dir_->file("nan.bin") + " --out " + dir_->file("c"), &out), 1) << out;
+  EXPECT_NE(out.find("diverged at step 11"), std::string::npos) << out;
+  EXPECT_NE(out.find("Last good checkpoint: " + dir_->file("nan.bin")), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir_->file("c/model.bin")));
+  EXPECT_FALSE(std::filesystem::exists(dir_->file("c/ckpt_00000020.bin")));
+}
+
+TEST_F(SmokeRun, BadCheckpointsAreClearErrors) {
+  ASSERT_EQ(rc_, 0) << *log_;
+  auto bytes = read_file_bytes(dir_->file("a/model.bin"));
+  bytes.resize(bytes.size() / 3);
+  write_file_atomic(dir_->file("trunc.bin"), bytes);
+  std::string out;
+  EXPECT_EQ(qdiff_run("sample --ckpt " + dir_->file("trunc.bin") + " --n 2", &out), 1);
+  EXPECT_NE(out.find(dir_->file("trunc.bin")), std::string::npos) << out;
+  EXPECT_EQ(qdiff_run("sample --ckpt " + repo_path("README.md") + " --n 2", &out), 1);
+  EXPECT_NE(out.find("README.md"), std::string::npos) << out;
+  // A checkpoint of one architecture cannot resume a run configured with another.
+  EXPECT_EQ(qdiff_run("train --config configs/smoke.json --set model.base_channels=12 --resume " +
+                          dir_->file("a/ckpt_00000010.bin") + " --out " + dir_->file("d"), &out), 1);
+  EXPECT_NE(out.find("mismatch"), std::string::npos) << out;
+}
+
+TEST(TrainCli, CtrlCSavesACheckpointAndExitsCleanly) {
+  TempDir tmp;
+  std::string out;
+  const int rc = run_command("cd " + repo_path("") + " && timeout --preserve-status -s INT 5 " + std::string(QDIFF_BINARY) +
+                                 " train --config configs/smoke.json --steps 100000 --out " + tmp.file("r") + " </dev/null",
+                             &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("interrupted at step"), std::string::npos) << out;
+  int ckpts = 0;
+  for (auto& e : std::filesystem::directory_iterator(tmp.file("r")))
+    ckpts += e.path().filename().string().rfind("ckpt_", 0) == 0;
+  EXPECT_GE(ckpts, 1);
+}
+
+TEST(TrainCli, BadConfigIsAClearError) {
+  TempDir tmp;
+  write_file_atomic(tmp.file("bad.json"), std::string_view(R"({"train": {"stepz": 10}})"));
+  std::string out;
+  EXPECT_EQ(qdiff_run("train --config " + tmp.file("bad.json") + " --out " + tmp.file("o"), &out), 1);
+  EXPECT_NE(out.find("bad.json"), std::string::npos) << out;
+  EXPECT_NE(out.find("did you mean 'train.steps'"), std::string::npos) << out;
+  EXPECT_EQ(qdiff_run("train --config configs/smoke.json --set quantum.n_qubits=99 --out " + tmp.file("o"), &out), 1);
+  EXPECT_NE(out.find("out of range"), std::string::npos) << out;
+  EXPECT_EQ(qdiff_run("train --config configs/smoke.json --set data.n=100000 --out " + tmp.file("o"), &out), 1);
+  EXPECT_NE(out.find("only 10000 are available"), std::string::npos) << out;
+}
