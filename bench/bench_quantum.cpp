@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "qdiff/core/rng.hpp"
@@ -79,6 +80,38 @@ void BM_Rotation20(benchmark::State& state) {
   state.counters["GB/s"] = benchmark::Counter(updates * 32 / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The same 20 rotations (one per qubit) as one cache-blocked layer (apply_1q_layer).
+void BM_RotationLayer20(benchmark::State& state) {
+  const int n = 20, threads = state.range(1);
+  const Mat2 m = matrix_1q(GateKind::RY, std::vector<double>{0.3}.data());
+  std::vector<int> qs(n);
+  std::vector<Mat2> ms(n, m);
+  for (int q = 0; q < n; ++q) qs[q] = q;
+  std::vector<std::vector<cplx>> states(threads, std::vector<cplx>(uint64_t{1} << n, cplx{1e-3, 0}));
+  for (auto _ : state) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int t = 0; t < threads; ++t) apply_1q_layer(states[t].data(), n, n, qs.data(), ms.data());
+  }
+  const double updates = double(uint64_t{1} << n) * n * threads;
+  state.counters["amp_updates/s"] = benchmark::Counter(updates, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["amp_updates/s/thread"] =
+      benchmark::Counter(updates / threads, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Memory bandwidth reference: copy a 64 MiB buffer per thread (read + write bytes counted).
+void BM_MemoryCopy(benchmark::State& state) {
+  const int threads = state.range(0);
+  const size_t count = size_t{8} << 20;  // doubles
+  std::vector<std::vector<double>> src(threads, std::vector<double>(count, 1.0)), dst = src;
+  for (auto _ : state) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int t = 0; t < threads; ++t) std::copy(src[t].begin(), src[t].end(), dst[t].begin());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GB/s"] =
+      benchmark::Counter(2.0 * count * sizeof(double) * threads / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void Args(benchmark::internal::Benchmark* b) {
   for (int n : {8, 12, 16})
     for (int t : {1, 2}) b->Args({n, t});
@@ -90,6 +123,8 @@ BENCHMARK(BM_Adjoint)->Apply(Args);
 BENCHMARK(BM_ForwardPlusAdjoint)->Apply(Args);
 BENCHMARK(BM_ParameterShift)->Apply(Args);
 BENCHMARK(BM_Rotation20)->Args({20, 1})->Args({20, 2})->ArgNames({"n", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_RotationLayer20)->Args({20, 1})->Args({20, 2})->ArgNames({"n", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MemoryCopy)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -303,10 +303,16 @@ void write_product_state(cplx* amps, int n, const cplx (*v)[2]) {
   amps[0] = 1.0;
   for (int q = 0; q < n; ++q) {
     const uint64_t s = uint64_t{1} << q;
-    const cplx v0 = v[q][0], v1 = v[q][1];
+    const double v0r = v[q][0].real(), v0i = v[q][0].imag(), v1r = v[q][1].real(), v1i = v[q][1].imag();
+    double* lo = reinterpret_cast<double*>(amps);
+    double* hi = lo + 2 * s;
+#pragma omp simd
     for (uint64_t k = 0; k < s; ++k) {
-      amps[k + s] = amps[k] * v1;
-      amps[k] = amps[k] * v0;
+      const double ar = lo[2 * k], ai = lo[2 * k + 1];
+      hi[2 * k] = ar * v1r - ai * v1i;
+      hi[2 * k + 1] = ar * v1i + ai * v1r;
+      lo[2 * k] = ar * v0r - ai * v0i;
+      lo[2 * k + 1] = ar * v0i + ai * v0r;
     }
   }
 }
@@ -463,18 +469,75 @@ double grad_from_cross(const Mat4& d, const Mat4& r) {
 
 // ---- cache-blocked layers ---------------------------------------------------------------------
 
-uint64_t layer_scratch_size(int n) {
-  const int k = std::min(n, kLayerBlockBits);
-  return uint64_t{1} << std::min(n, k + kLayerChunkQubits);
+namespace {
+// (x, y) <- m (x, y) elementwise over `len` amplitudes of two rows.
+void rows_apply(cplx* x, cplx* y, uint64_t len, const Mat2& m) {
+  double* xp = reinterpret_cast<double*>(x);
+  double* yp = reinterpret_cast<double*>(y);
+#ifdef QDIFF_QUANTUM_AVX512
+  if (len % 4 == 0) {
+    const simd::VM2 vm(m);
+    for (uint64_t k = 0; k < 2 * len; k += 8) {
+      __m512d vx = _mm512_loadu_pd(xp + k), vy = _mm512_loadu_pd(yp + k);
+      vm.apply(vx, vy);
+      _mm512_storeu_pd(xp + k, vx);
+      _mm512_storeu_pd(yp + k, vy);
+    }
+    return;
+  }
+#endif
+  const M2 mm(m);
+  const uint64_t off = (yp - xp) / 2;  // mat2_pair indexes one base pointer
+  for (uint64_t k = 0; k < len; ++k) mat2_pair(xp, k, k + off, mm);
 }
 
-namespace {
-// Runs a layer on `n_states` states that share one index space (psi, and lam for the adjoint):
-// low(off, k, g) acts on block [off, off + 2^k) for each low gate g; high(buf, width, local_q, g)
-// acts on the gathered rows in buf (a `width`-qubit state per state) for each high gate g.
+// backward_1q on a row pair: psi rows (px, py), lam rows (lx, ly).
+void rows_backward(cplx* px, cplx* py, cplx* lx, cplx* ly, uint64_t len, const Mat2& uinv, Mat2& r) {
+#ifdef QDIFF_QUANTUM_AVX512
+  if (len % 4 == 0) {
+    double *a = reinterpret_cast<double*>(px), *b = reinterpret_cast<double*>(py);
+    double *c = reinterpret_cast<double*>(lx), *d = reinterpret_cast<double*>(ly);
+    const simd::VM2 vm(uinv);
+    simd::CrossAcc a00, a01, a10, a11;
+    for (uint64_t k = 0; k < 2 * len; k += 8) {
+      __m512d x = _mm512_loadu_pd(a + k), y = _mm512_loadu_pd(b + k);
+      __m512d l0 = _mm512_loadu_pd(c + k), l1 = _mm512_loadu_pd(d + k);
+      vm.apply(x, y);
+      a00.add(x, l0);
+      a01.add(x, l1);
+      a10.add(y, l0);
+      a11.add(y, l1);
+      vm.apply(l0, l1);
+      _mm512_storeu_pd(a + k, x);
+      _mm512_storeu_pd(b + k, y);
+      _mm512_storeu_pd(c + k, l0);
+      _mm512_storeu_pd(d + k, l1);
+    }
+    r[0] += a00.total();
+    r[1] += a01.total();
+    r[2] += a10.total();
+    r[3] += a11.total();
+    return;
+  }
+#endif
+  for (uint64_t k = 0; k < len; ++k) {
+    cplx x = px[k], y = py[k];
+    px[k] = uinv[0] * x + uinv[1] * y;
+    py[k] = uinv[2] * x + uinv[3] * y;
+    r[0] += px[k] * std::conj(lx[k]);
+    r[1] += px[k] * std::conj(ly[k]);
+    r[2] += py[k] * std::conj(lx[k]);
+    r[3] += py[k] * std::conj(ly[k]);
+    x = lx[k], y = ly[k];
+    lx[k] = uinv[0] * x + uinv[1] * y;
+    ly[k] = uinv[2] * x + uinv[3] * y;
+  }
+}
+
+// low(off, k, g): gate g (qubit < k) on the contiguous block [off, off + 2^k).
+// high(a, b, len, g): gate g on the row pair starting at amplitudes a and b (bit q clear / set).
 template <class Low, class High>
-void run_layer(cplx* const* states, int n_states, int n, int count, const int* qubits, cplx* scratch, Low&& low,
-               High&& high) {
+void run_layer(int n, int count, const int* qubits, Low&& low, High&& high) {
   const int k = std::min(n, kLayerBlockBits);
   const uint64_t dim = uint64_t{1} << n, row = uint64_t{1} << k;
   std::vector<int> lows, highs;
@@ -483,7 +546,6 @@ void run_layer(cplx* const* states, int n_states, int n, int count, const int* q
     for (uint64_t off = 0; off < dim; off += row)
       for (int g : lows) low(off, k, g);
   std::sort(highs.begin(), highs.end(), [&](int a, int b) { return qubits[a] < qubits[b]; });
-  const uint64_t per_state = layer_scratch_size(n);
   for (size_t c0 = 0; c0 < highs.size(); c0 += kLayerChunkQubits) {
     const int m = std::min<int>(kLayerChunkQubits, highs.size() - c0);
     std::vector<int> rbits(m);  // row-index bit of each chunk qubit, ascending
@@ -499,34 +561,27 @@ void run_layer(cplx* const* states, int n_states, int n, int count, const int* q
           if ((j >> b) & 1) r |= uint64_t{1} << rbits[b];
         row_of[j] = r;
       }
-      for (int s = 0; s < n_states; ++s)
-        for (uint64_t j = 0; j < rows; ++j)
-          std::copy_n(states[s] + row_of[j] * row, row, scratch + s * per_state + j * row);
-      for (int j = 0; j < m; ++j) high(scratch, per_state, k + m, k + j, highs[c0 + j]);
-      for (int s = 0; s < n_states; ++s)
-        for (uint64_t j = 0; j < rows; ++j)
-          std::copy_n(scratch + s * per_state + j * row, row, states[s] + row_of[j] * row);
+      // the 2^m rows (2^m * 2^k amplitudes) stay in cache while the m gates mix them
+      for (int j = 0; j < m; ++j)
+        for (uint64_t r0 = 0; r0 < rows; ++r0)
+          if (!((r0 >> j) & 1)) high(row_of[r0] * row, row_of[r0 | (uint64_t{1} << j)] * row, row, highs[c0 + j]);
     }
   }
 }
 }  // namespace
 
-void apply_1q_layer(cplx* amps, int n, int count, const int* qubits, const Mat2* mats, cplx* scratch) {
-  cplx* states[1] = {amps};
+void apply_1q_layer(cplx* amps, int n, int count, const int* qubits, const Mat2* mats) {
   run_layer(
-      states, 1, n, count, qubits, scratch,
-      [&](uint64_t off, int k, int g) { apply_1q(amps + off, k, qubits[g], mats[g]); },
-      [&](cplx* buf, uint64_t, int width, int lq, int g) { apply_1q(buf, width, lq, mats[g]); });
+      n, count, qubits, [&](uint64_t off, int k, int g) { apply_1q(amps + off, k, qubits[g], mats[g]); },
+      [&](uint64_t a, uint64_t b, uint64_t len, int g) { rows_apply(amps + a, amps + b, len, mats[g]); });
 }
 
-void backward_1q_layer(cplx* psi, cplx* lam, int n, int count, const int* qubits, const Mat2* uinv, Mat2* r,
-                       cplx* scratch) {
-  cplx* states[2] = {psi, lam};
+void backward_1q_layer(cplx* psi, cplx* lam, int n, int count, const int* qubits, const Mat2* uinv, Mat2* r) {
   run_layer(
-      states, 2, n, count, qubits, scratch,
+      n, count, qubits,
       [&](uint64_t off, int k, int g) { backward_1q(psi + off, lam + off, k, qubits[g], uinv[g], r[g]); },
-      [&](cplx* buf, uint64_t per_state, int width, int lq, int g) {
-        backward_1q(buf, buf + per_state, width, lq, uinv[g], r[g]);
+      [&](uint64_t a, uint64_t b, uint64_t len, int g) {
+        rows_backward(psi + a, psi + b, lam + a, lam + b, len, uinv[g], r[g]);
       });
 }
 

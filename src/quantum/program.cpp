@@ -140,7 +140,6 @@ void Program::ensure(Workspace& ws, bool gradient) const {
   if (ws.psi.size() != dim) ws.psi.assign(dim, 0.0);
   if (ws.tmp.size() != dim) ws.tmp.assign(dim, 0.0);
   if (gradient && ws.lam.size() != dim) ws.lam.assign(dim, 0.0);
-  if (ws.block.size() != 2 * layer_scratch_size(n_)) ws.block.assign(2 * layer_scratch_size(n_), 0.0);
 }
 
 void Program::forward(const double* angles, Workspace& ws) const {
@@ -160,7 +159,7 @@ void Program::forward(const double* angles, Workspace& ws) const {
         qs.push_back(part.q0);
         ms.push_back(fused_matrix(part.ops, angles));
       }
-      apply_1q_layer(psi, n_, static_cast<int>(qs.size()), qs.data(), ms.data(), ws.block.data());
+      apply_1q_layer(psi, n_, static_cast<int>(qs.size()), qs.data(), ms.data());
       continue;
     }
     const Op& op = circuit_->ops()[st.ops[0]];
@@ -208,7 +207,7 @@ void Program::adjoint(const double* angles, const double* c, double* dangles, Wo
         uinv.push_back(quantum::adjoint(fused_matrix(part.ops, angles)));
       }
       rs.assign(qs.size(), Mat2{});
-      backward_1q_layer(psi, lam, n_, static_cast<int>(qs.size()), qs.data(), uinv.data(), rs.data(), ws.block.data());
+      backward_1q_layer(psi, lam, n_, static_cast<int>(qs.size()), qs.data(), uinv.data(), rs.data());
       for (size_t p = 0; p < st.parts.size(); ++p) fused_grads(st.parts[p].ops, rs[p]);
       continue;
     }

@@ -58,19 +58,15 @@ double grad_from_cross(const Mat4& d, const Mat4& r);
 // ---- cache-blocked layers of single-qubit gates ------------------------------------------------
 // Gates on distinct qubits commute, so a layer of them can be applied in any order. Gates on the
 // low kLayerBlockBits qubits run block by block (each block of 2^kLayerBlockBits contiguous
-// amplitudes stays in L1); gates on higher qubits run kLayerChunkQubits at a time on a gathered
-// scratch copy of the rows they mix (stays in L2). Main-memory traffic: ~1 + ceil(h/4) passes
-// over the state instead of one pass per gate (h = number of high-qubit gates).
+// amplitudes stays in L1); gates on higher qubits run kLayerChunkQubits at a time, in place, on
+// the 2^4 rows of 2^10 amplitudes they mix (256 KiB, stays in L2). Passes over the whole state:
+// 1 + ceil(h / 4) instead of one per gate (h = number of gates on qubits >= kLayerBlockBits).
 constexpr int kLayerBlockBits = 10;
 constexpr int kLayerChunkQubits = 4;
-// Amplitudes of scratch needed per state by the layer kernels.
-uint64_t layer_scratch_size(int n);
-// mats[g] on qubits[g] for g < count (qubits distinct).   scratch: [layer_scratch_size(n)]
-void apply_1q_layer(cplx* amps, int n, int count, const int* qubits, const Mat2* mats, cplx* scratch);
+// mats[g] on qubits[g] for g < count (qubits distinct).
+void apply_1q_layer(cplx* amps, int n, int count, const int* qubits, const Mat2* mats);
 // backward_1q for every gate of a layer (uinv[g] = U_g^dagger), r[g] += cross matrix of gate g.
-// scratch: [2 * layer_scratch_size(n)]
-void backward_1q_layer(cplx* psi, cplx* lam, int n, int count, const int* qubits, const Mat2* uinv, Mat2* r,
-                       cplx* scratch);
+void backward_1q_layer(cplx* psi, cplx* lam, int n, int count, const int* qubits, const Mat2* uinv, Mat2* r);
 
 // ---- readout --------------------------------------------------------------------------------
 // z[q] = <Z_q> for every qubit, one pass.   z: [n]

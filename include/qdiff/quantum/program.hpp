@@ -18,7 +18,6 @@ namespace qdiff::quantum {
 // Scratch buffers for one state evaluation; reuse across calls (one per thread).
 struct Workspace {
   std::vector<cplx> psi, lam, tmp;  // [2^n] each (lam only for gradients)
-  std::vector<cplx> block;          // [2 * layer_scratch_size(n)] for cache-blocked layers
   std::vector<double> angles, dangles;
 };
 
