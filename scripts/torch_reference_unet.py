@@ -37,7 +37,7 @@ def timestep_embedding(t, dim=128):
     k = torch.arange(half, dtype=torch.float64)
     freqs = torch.exp(-math.log(10000.0) * k / (half - 1))
     a = t.to(torch.float64)[:, None] * freqs[None, :]
-    return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
+    return torch.cat([torch.sin(a), torch.cos(a)], dim=1).to(torch.get_default_dtype())
 
 
 class ResBlock(nn.Module):

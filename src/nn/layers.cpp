@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "qdiff/core/error.hpp"
@@ -138,13 +139,15 @@ void bcast_add_backward(T* de, const T* dy, int N, int C, int HW) {
   }
 }
 
+namespace {
+// im2col writing rows of length Ho*Wo at stride `ld` (so several images can share one col matrix).
 template <class T>
-void im2col(T* col, const T* x, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
-  // x: [C,H,W] -> col: [C*k*k, Ho*Wo]
+void im2col_ld(T* col, size_t ld, const T* x, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
+  // x: [C,H,W] -> col: [C*k*k, ld] (first Ho*Wo columns)
   for (int c = 0; c < C; ++c)
     for (int ki = 0; ki < k; ++ki)
       for (int kj = 0; kj < k; ++kj) {
-        T* row = col + (static_cast<size_t>(c * k + ki) * k + kj) * Ho * Wo;
+        T* row = col + (static_cast<size_t>(c * k + ki) * k + kj) * ld;
         for (int oh = 0; oh < Ho; ++oh) {
           const int ih = oh * s - p + ki;
           T* r = row + oh * Wo;
@@ -170,11 +173,11 @@ void im2col(T* col, const T* x, int C, int H, int W, int k, int s, int p, int Ho
 }
 
 template <class T>
-void col2im_add(T* x, const T* col, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
+void col2im_add_ld(T* x, const T* col, size_t ld, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
   for (int c = 0; c < C; ++c)
     for (int ki = 0; ki < k; ++ki)
       for (int kj = 0; kj < k; ++kj) {
-        const T* row = col + (static_cast<size_t>(c * k + ki) * k + kj) * Ho * Wo;
+        const T* row = col + (static_cast<size_t>(c * k + ki) * k + kj) * ld;
         for (int oh = 0; oh < Ho; ++oh) {
           const int ih = oh * s - p + ki;
           if (ih < 0 || ih >= H) continue;
@@ -186,6 +189,32 @@ void col2im_add(T* x, const T* col, int C, int H, int W, int k, int s, int p, in
           }
         }
       }
+}
+
+// Images per GEMM block: about 1024 columns (measured: larger blocks spill the im2col matrix out of L2 and get slower), and at least as
+// many blocks as threads. The batch is processed as blocks of whole images: one im2col matrix
+// [K, nb*P] and one GEMM per block, blocks spread over the OpenMP threads.
+int block_floats() {
+  static const int v = [] {
+    const char* e = std::getenv("QDIFF_NN_BLOCK");
+    return e ? std::atoi(e) : 1024;
+  }();
+  return v;
+}
+int images_per_block(int N, int P, int threads) {
+  const int nb = std::max(1, (block_floats() + P - 1) / P);
+  const int per_thread = std::max(1, (N + threads - 1) / threads);
+  return std::min(nb, per_thread);
+}
+}  // namespace
+
+template <class T>
+void im2col(T* col, const T* x, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
+  im2col_ld(col, static_cast<size_t>(Ho) * Wo, x, C, H, W, k, s, p, Ho, Wo);
+}
+template <class T>
+void col2im_add(T* x, const T* col, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
+  col2im_add_ld(x, col, static_cast<size_t>(Ho) * Wo, C, H, W, k, s, p, Ho, Wo);
 }
 
 // ---- Linear -------------------------------------------------------------------------------------
@@ -241,80 +270,80 @@ int64_t Conv2d<T>::macs(int H, int W) const {
 
 template <class T>
 void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
-  // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]
+  // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]. Per block of nb images: col: [K, nb*P], Yb = W col: [cout, nb*P]
   const int Ho = out_size(H), Wo = out_size(W), P = Ho * Wo, K = cin * k * k;
-  const bool direct = (k == 1 && stride == 1 && pad == 0);
+  const int nb = images_per_block(N, P, omp_get_max_threads()), nblk = (N + nb - 1) / nb;
   ensure_threads(col_);
+  ensure_threads(dcol_);
   CMap<T> Wm(reg_->param(w), cout, K);
   const T* bb = reg_->param(b);
 #pragma omp parallel for schedule(static)
-  for (int n = 0; n < N; ++n) {
-    const T* xn = x + static_cast<size_t>(n) * cin * H * W;
-    const T* col = xn;
-    if (!direct) {
-      T* c = col_[omp_get_thread_num()].get(static_cast<size_t>(K) * P);
-      im2col(c, xn, cin, H, W, k, stride, pad, Ho, Wo);
-      col = c;
-    }
-    Map<T> Y(y + static_cast<size_t>(n) * cout * P, cout, P);
-    Y.noalias() = Wm * CMap<T>(col, K, P);
-    for (int o = 0; o < cout; ++o) Y.row(o).array() += bb[o];
+  for (int blk = 0; blk < nblk; ++blk) {
+    const int n0 = blk * nb, m = std::min(N, n0 + nb) - n0;
+    const size_t cols = static_cast<size_t>(m) * P;
+    const int tid = omp_get_thread_num();
+    T* col = col_[tid].get(static_cast<size_t>(K) * nb * P);
+    T* yb = dcol_[tid].get(static_cast<size_t>(cout) * nb * P);
+    for (int j = 0; j < m; ++j)
+      im2col_ld(col + static_cast<size_t>(j) * P, cols, x + static_cast<size_t>(n0 + j) * cin * H * W, cin, H, W, k,
+                stride, pad, Ho, Wo);
+    Map<T>(yb, cout, cols).noalias() = Wm * CMap<T>(col, K, cols);
+    for (int j = 0; j < m; ++j)
+      for (int o = 0; o < cout; ++o) {
+        const T* src = yb + o * cols + static_cast<size_t>(j) * P;
+        T* dst = y + (static_cast<size_t>(n0 + j) * cout + o) * P;
+        for (int q = 0; q < P; ++q) dst[q] = src[q] + bb[o];
+      }
   }
 }
 
 template <class T>
 void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
-  // dy: [N,cout,Ho,Wo]; dW += sum_n dy_n col_n^T; db += sum dy; dx_n = col2im(W^T dy_n)
+  // dy: [N,cout,Ho,Wo]. Per block: dYb: [cout, nb*P]; dW += dYb col^T; db += row sums;
+  // dcol = W^T dYb: [K, nb*P] -> col2im into dx. Block partials are reduced in block order.
   const int Ho = out_size(H), Wo = out_size(W), P = Ho * Wo, K = cin * k * k;
-  const bool direct = (k == 1 && stride == 1 && pad == 0);
+  const int nb = images_per_block(N, P, omp_get_max_threads()), nblk = (N + nb - 1) / nb;
   ensure_threads(col_);
   ensure_threads(dcol_);
-  ensure_threads(dw_);
+  ensure_threads(dy_);
+  if (dw_.size() < static_cast<size_t>(nblk)) dw_.resize(nblk);
   CMap<T> Wm(reg_->param(w), cout, K);
-  int team = 1;
-#pragma omp parallel
-  {
+#pragma omp parallel for schedule(static)
+  for (int blk = 0; blk < nblk; ++blk) {
+    const int n0 = blk * nb, m = std::min(N, n0 + nb) - n0;
+    const size_t cols = static_cast<size_t>(m) * P;
     const int tid = omp_get_thread_num();
-#pragma omp single
-    team = omp_get_num_threads();
-    T* part = dw_[tid].get(static_cast<size_t>(cout) * K + cout);
-    std::fill(part, part + static_cast<size_t>(cout) * K + cout, T(0));
-    Map<T> dWp(part, cout, K);
-    T* dbp = part + static_cast<size_t>(cout) * K;
-#pragma omp for schedule(static)
-    for (int n = 0; n < N; ++n) {
-      const T* xn = x + static_cast<size_t>(n) * cin * H * W;
-      const T* col = xn;
-      if (!direct) {
-        T* c = col_[tid].get(static_cast<size_t>(K) * P);
-        im2col(c, xn, cin, H, W, k, stride, pad, Ho, Wo);
-        col = c;
-      }
-      CMap<T> dY(dy + static_cast<size_t>(n) * cout * P, cout, P);
-      dWp.noalias() += dY * CMap<T>(col, K, P).transpose();
-      for (int o = 0; o < cout; ++o) {  // plain loop: deterministic summation order
-        const T* r = dy + (static_cast<size_t>(n) * cout + o) * P;
-        T s = 0;
-        for (int j = 0; j < P; ++j) s += r[j];
-        dbp[o] += s;
-      }
-      if (dx) {
-        T* dxn = dx + static_cast<size_t>(n) * cin * H * W;
-        if (direct) {
-          Map<T>(dxn, K, P).noalias() = Wm.transpose() * dY;
-        } else {
-          T* dc = dcol_[tid].get(static_cast<size_t>(K) * P);
-          Map<T>(dc, K, P).noalias() = Wm.transpose() * dY;
-          std::fill(dxn, dxn + static_cast<size_t>(cin) * H * W, T(0));
-          col2im_add(dxn, dc, cin, H, W, k, stride, pad, Ho, Wo);
-        }
+    T* col = col_[tid].get(static_cast<size_t>(K) * nb * P);
+    T* dyb = dy_[tid].get(static_cast<size_t>(cout) * nb * P);
+    for (int j = 0; j < m; ++j) {
+      im2col_ld(col + static_cast<size_t>(j) * P, cols, x + static_cast<size_t>(n0 + j) * cin * H * W, cin, H, W, k,
+                stride, pad, Ho, Wo);
+      for (int o = 0; o < cout; ++o)
+        std::memcpy(dyb + o * cols + static_cast<size_t>(j) * P, dy + (static_cast<size_t>(n0 + j) * cout + o) * P,
+                    P * sizeof(T));
+    }
+    CMap<T> dYb(dyb, cout, cols);
+    T* part = dw_[blk].get(static_cast<size_t>(cout) * K + cout);
+    Map<T>(part, cout, K).noalias() = dYb * CMap<T>(col, K, cols).transpose();
+    for (int o = 0; o < cout; ++o) {  // plain loop: deterministic summation order
+      T s = 0;
+      for (size_t q = 0; q < cols; ++q) s += dyb[o * cols + q];
+      part[static_cast<size_t>(cout) * K + o] = s;
+    }
+    if (dx) {
+      T* dc = dcol_[tid].get(static_cast<size_t>(K) * nb * P);
+      Map<T>(dc, K, cols).noalias() = Wm.transpose() * dYb;
+      for (int j = 0; j < m; ++j) {
+        T* dxn = dx + static_cast<size_t>(n0 + j) * cin * H * W;
+        std::fill(dxn, dxn + static_cast<size_t>(cin) * H * W, T(0));
+        col2im_add_ld(dxn, dc + static_cast<size_t>(j) * P, cols, cin, H, W, k, stride, pad, Ho, Wo);
       }
     }
   }
   T* gw = reg_->grad(w);
   T* gb = reg_->grad(b);
-  for (int t = 0; t < team; ++t) {
-    const T* part = dw_[t].data();
+  for (int blk = 0; blk < nblk; ++blk) {
+    const T* part = dw_[blk].data();
     for (size_t i = 0; i < static_cast<size_t>(cout) * K; ++i) gw[i] += part[i];
     for (int o = 0; o < cout; ++o) gb[o] += part[static_cast<size_t>(cout) * K + o];
   }
@@ -339,57 +368,80 @@ int64_t ConvTranspose2d<T>::macs(int H, int W) const {
 
 template <class T>
 void ConvTranspose2d<T>::forward(T* y, const T* x, int N, int H, int W) {
-  // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]; col = W^T x_n : [cout*k*k, H*W], y_n = col2im(col)
+  // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]. Per block: Xb: [cin, nb*P]; col = W^T Xb: [cout*k*k, nb*P];
+  // y_n = bias + col2im(col_n)
   const int Ho = out_size(H), Wo = out_size(W), P = H * W, K = cout * k * k;
+  const int nb = images_per_block(N, P, omp_get_max_threads()), nblk = (N + nb - 1) / nb;
   ensure_threads(col_);
+  ensure_threads(xb_);
   CMap<T> Wm(reg_->param(w), cin, K);
   const T* bb = reg_->param(b);
 #pragma omp parallel for schedule(static)
-  for (int n = 0; n < N; ++n) {
-    T* c = col_[omp_get_thread_num()].get(static_cast<size_t>(K) * P);
-    Map<T>(c, K, P).noalias() = Wm.transpose() * CMap<T>(x + static_cast<size_t>(n) * cin * P, cin, P);
-    T* yn = y + static_cast<size_t>(n) * cout * Ho * Wo;
-    for (int o = 0; o < cout; ++o) std::fill(yn + static_cast<size_t>(o) * Ho * Wo, yn + static_cast<size_t>(o + 1) * Ho * Wo, bb[o]);
-    col2im_add(yn, c, cout, Ho, Wo, k, stride, pad, H, W);
+  for (int blk = 0; blk < nblk; ++blk) {
+    const int n0 = blk * nb, m = std::min(N, n0 + nb) - n0;
+    const size_t cols = static_cast<size_t>(m) * P;
+    const int tid = omp_get_thread_num();
+    T* xb = xb_[tid].get(static_cast<size_t>(cin) * nb * P);
+    T* c = col_[tid].get(static_cast<size_t>(K) * nb * P);
+    for (int j = 0; j < m; ++j)
+      for (int i = 0; i < cin; ++i)
+        std::memcpy(xb + i * cols + static_cast<size_t>(j) * P, x + (static_cast<size_t>(n0 + j) * cin + i) * P,
+                    P * sizeof(T));
+    Map<T>(c, K, cols).noalias() = Wm.transpose() * CMap<T>(xb, cin, cols);
+    for (int j = 0; j < m; ++j) {
+      T* yn = y + static_cast<size_t>(n0 + j) * cout * Ho * Wo;
+      for (int o = 0; o < cout; ++o)
+        std::fill(yn + static_cast<size_t>(o) * Ho * Wo, yn + static_cast<size_t>(o + 1) * Ho * Wo, bb[o]);
+      col2im_add_ld(yn, c + static_cast<size_t>(j) * P, cols, cout, Ho, Wo, k, stride, pad, H, W);
+    }
   }
 }
 
 template <class T>
 void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
-  // dcol = im2col(dy_n) : [cout*k*k, H*W]; dx_n = W dcol; dW += x_n dcol^T; db += sum dy
+  // Per block: dcol = im2col(dy): [cout*k*k, nb*P]; dW += Xb dcol^T; dXb = W dcol; db += sum dy
   const int Ho = out_size(H), Wo = out_size(W), P = H * W, K = cout * k * k;
+  const int nb = images_per_block(N, P, omp_get_max_threads()), nblk = (N + nb - 1) / nb;
   ensure_threads(col_);
-  ensure_threads(dw_);
+  ensure_threads(xb_);
+  if (dw_.size() < static_cast<size_t>(nblk)) dw_.resize(nblk);
   CMap<T> Wm(reg_->param(w), cin, K);
-  int team = 1;
-#pragma omp parallel
-  {
+#pragma omp parallel for schedule(static)
+  for (int blk = 0; blk < nblk; ++blk) {
+    const int n0 = blk * nb, m = std::min(N, n0 + nb) - n0;
+    const size_t cols = static_cast<size_t>(m) * P;
     const int tid = omp_get_thread_num();
-#pragma omp single
-    team = omp_get_num_threads();
-    T* part = dw_[tid].get(static_cast<size_t>(cin) * K + cout);
-    std::fill(part, part + static_cast<size_t>(cin) * K + cout, T(0));
-    Map<T> dWp(part, cin, K);
+    T* xb = xb_[tid].get(static_cast<size_t>(cin) * nb * P);
+    T* dc = col_[tid].get(static_cast<size_t>(K) * nb * P);
+    T* part = dw_[blk].get(static_cast<size_t>(cin) * K + cout);
     T* dbp = part + static_cast<size_t>(cin) * K;
-#pragma omp for schedule(static)
-    for (int n = 0; n < N; ++n) {
-      const T* dyn = dy + static_cast<size_t>(n) * cout * Ho * Wo;
-      T* dc = col_[tid].get(static_cast<size_t>(K) * P);
-      im2col(dc, dyn, cout, Ho, Wo, k, stride, pad, H, W);
-      CMap<T> dC(dc, K, P);
-      dWp.noalias() += CMap<T>(x + static_cast<size_t>(n) * cin * P, cin, P) * dC.transpose();
+    std::fill(dbp, dbp + cout, T(0));
+    for (int j = 0; j < m; ++j) {
+      const T* dyn = dy + static_cast<size_t>(n0 + j) * cout * Ho * Wo;
+      im2col_ld(dc + static_cast<size_t>(j) * P, cols, dyn, cout, Ho, Wo, k, stride, pad, H, W);
+      for (int i = 0; i < cin; ++i)
+        std::memcpy(xb + i * cols + static_cast<size_t>(j) * P, x + (static_cast<size_t>(n0 + j) * cin + i) * P,
+                    P * sizeof(T));
       for (int o = 0; o < cout; ++o) {
         T s = 0;
-        for (int j = 0; j < Ho * Wo; ++j) s += dyn[static_cast<size_t>(o) * Ho * Wo + j];
+        for (int q = 0; q < Ho * Wo; ++q) s += dyn[static_cast<size_t>(o) * Ho * Wo + q];
         dbp[o] += s;
       }
-      if (dx) Map<T>(dx + static_cast<size_t>(n) * cin * P, cin, P).noalias() = Wm * dC;
+    }
+    CMap<T> dC(dc, K, cols);
+    Map<T>(part, cin, K).noalias() = CMap<T>(xb, cin, cols) * dC.transpose();
+    if (dx) {
+      Map<T>(xb, cin, cols).noalias() = Wm * dC;  // xb reused for dXb
+      for (int j = 0; j < m; ++j)
+        for (int i = 0; i < cin; ++i)
+          std::memcpy(dx + (static_cast<size_t>(n0 + j) * cin + i) * P, xb + i * cols + static_cast<size_t>(j) * P,
+                      P * sizeof(T));
     }
   }
   T* gw = reg_->grad(w);
   T* gb = reg_->grad(b);
-  for (int t = 0; t < team; ++t) {
-    const T* part = dw_[t].data();
+  for (int blk = 0; blk < nblk; ++blk) {
+    const T* part = dw_[blk].data();
     for (size_t i = 0; i < static_cast<size_t>(cin) * K; ++i) gw[i] += part[i];
     for (int o = 0; o < cout; ++o) gb[o] += part[static_cast<size_t>(cin) * K + o];
   }

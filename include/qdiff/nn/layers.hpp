@@ -88,7 +88,8 @@ class Conv2d {
 
  private:
   ParamRegistryT<T>* reg_ = nullptr;
-  std::vector<Buf<T>> col_, dcol_, dw_;  // per OpenMP thread
+  std::vector<Buf<T>> col_, dcol_, dy_;  // per OpenMP thread
+  std::vector<Buf<T>> dw_;               // per block of images: dW, db partials
 };
 
 // ConvTranspose2d: x: [N,Cin,H,W] -> y: [N,Cout,Ho,Wo], Ho = (H-1)s - 2p + k; weight [Cin,Cout,k,k]
@@ -107,7 +108,8 @@ class ConvTranspose2d {
 
  private:
   ParamRegistryT<T>* reg_ = nullptr;
-  std::vector<Buf<T>> col_, dw_;
+  std::vector<Buf<T>> col_, xb_;  // per OpenMP thread
+  std::vector<Buf<T>> dw_;        // per block of images
 };
 
 // GroupNorm: x: [N,C,HW] -> y, per (n, group) statistics over (C/G)*HW values, eps 1e-5,
