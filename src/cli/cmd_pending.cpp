@@ -14,7 +14,5 @@ void pending(CLI::App& app, const std::string& name, const std::string& what) {
 
 void register_eval(CLI::App& app) { pending(app, "eval", "FID, KID, precision/recall and SSIM of samples"); }
 void register_sweep(CLI::App& app) { pending(app, "sweep", "Run a low-data sweep"); }
-void register_noise(CLI::App& app) { pending(app, "noise", "Statistics of a noise source"); }
-void register_circuit(CLI::App& app) { pending(app, "circuit", "Print or export the bottleneck circuit"); }
 
 }  // namespace qdiff::cli

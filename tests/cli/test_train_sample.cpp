@@ -135,6 +135,23 @@ TEST_F(SmokeRun, BadCheckpointsAreClearErrors) {
   EXPECT_NE(out.find("mismatch"), std::string::npos) << out;
 }
 
+TEST_F(SmokeRun, CircuitPrintsAndExportsQasm) {
+  ASSERT_EQ(rc_, 0) << *log_;
+  std::string out;
+  ASSERT_EQ(qdiff_run("circuit --ckpt " + dir_->file("a/model.bin") + " --qasm " + dir_->file("c.qasm") + " --qasm-version 3", &out), 0) << out;
+  EXPECT_NE(out.find("qubits 4, layers 1, ansatz default"), std::string::npos) << out;
+  const auto text = read_file_text(dir_->file("c.qasm"));
+  EXPECT_NE(text.find("OPENQASM 3.0;"), std::string::npos);
+  EXPECT_NE(text.find("cx q[3],q[0];"), std::string::npos) << text;  // the ring closes
+}
+
+TEST(NoiseCli, QuantumSourcePassesAndReports) {
+  std::string out;
+  ASSERT_EQ(qdiff_run("noise --source quantum --n 50000 --seed 1", &out), 0) << out;
+  EXPECT_NE(out.find("consistent with N(0,1)"), std::string::npos) << out;
+  EXPECT_NE(out.find("excess kurtosis"), std::string::npos) << out;
+}
+
 TEST(TrainCli, CtrlCSavesACheckpointAndExitsCleanly) {
   TempDir tmp;
   std::string out;
