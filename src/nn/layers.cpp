@@ -202,9 +202,13 @@ int block_floats() {
   return v;
 }
 int images_per_block(int N, int P, int threads) {
-  const int nb = std::max(1, (block_floats() + P - 1) / P);
-  const int per_thread = std::max(1, (N + threads - 1) / threads);
-  return std::min(nb, per_thread);
+  // number of blocks: about N*P/block_floats(), at least `threads`, a multiple of `threads`
+  // (balanced static schedule), at most N
+  const int64_t want = (static_cast<int64_t>(N) * P + block_floats() - 1) / block_floats();
+  int64_t nblk = std::max<int64_t>(want, threads);
+  nblk = (nblk + threads - 1) / threads * threads;
+  nblk = std::min<int64_t>(nblk, N);
+  return static_cast<int>((N + nblk - 1) / nblk);
 }
 }  // namespace
 
