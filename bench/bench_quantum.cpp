@@ -62,10 +62,14 @@ void BM_ParameterShift(benchmark::State& state) {
   run_gradient(state, GradMethod::ParameterShift, state.range(0) >= 16 ? 2 : kBatch);
 }
 
-// Single-qubit RY on every target of a 20-qubit state in turn, one state per thread.
+// A single-qubit rotation on every target of a 20-qubit state in turn, one state per thread.
+// range(2): 0 = RY (real matrix, the cheaper kernel), 1 = RX (complex matrix).
+Mat2 bench_rotation(int which) {
+  return matrix_1q(which ? GateKind::RX : GateKind::RY, std::vector<double>{0.3}.data());
+}
 void BM_Rotation20(benchmark::State& state) {
   const int n = 20, threads = state.range(1);
-  const Mat2 m = matrix_1q(GateKind::RY, std::vector<double>{0.3}.data());
+  const Mat2 m = bench_rotation(state.range(2));
   std::vector<std::vector<cplx>> states(threads, std::vector<cplx>(uint64_t{1} << n, cplx{1e-3, 0}));
   for (auto _ : state) {
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
@@ -83,7 +87,7 @@ void BM_Rotation20(benchmark::State& state) {
 // The same 20 rotations (one per qubit) as one cache-blocked layer (apply_1q_layer).
 void BM_RotationLayer20(benchmark::State& state) {
   const int n = 20, threads = state.range(1);
-  const Mat2 m = matrix_1q(GateKind::RY, std::vector<double>{0.3}.data());
+  const Mat2 m = bench_rotation(state.range(2));
   std::vector<int> qs(n);
   std::vector<Mat2> ms(n, m);
   for (int q = 0; q < n; ++q) qs[q] = q;
@@ -122,8 +126,13 @@ BENCHMARK(BM_Forward)->Apply(Args);
 BENCHMARK(BM_Adjoint)->Apply(Args);
 BENCHMARK(BM_ForwardPlusAdjoint)->Apply(Args);
 BENCHMARK(BM_ParameterShift)->Apply(Args);
-BENCHMARK(BM_Rotation20)->Args({20, 1})->Args({20, 2})->ArgNames({"n", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_RotationLayer20)->Args({20, 1})->Args({20, 2})->ArgNames({"n", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
+void RotationArgs(benchmark::internal::Benchmark* b) {
+  for (int rx : {0, 1})
+    for (int t : {1, 2}) b->Args({20, t, rx});
+  b->ArgNames({"n", "threads", "rx"})->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+BENCHMARK(BM_Rotation20)->Apply(RotationArgs);
+BENCHMARK(BM_RotationLayer20)->Apply(RotationArgs);
 BENCHMARK(BM_MemoryCopy)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -106,8 +106,17 @@ inline __m512d mac2(const CM& a, __m512d x, __m512d xs, const CM& b, __m512d y, 
 }
 struct VM2 {
   CM m00, m01, m10, m11;
-  explicit VM2(const Mat2& m) : m00(bcast(m[0])), m01(bcast(m[1])), m10(bcast(m[2])), m11(bcast(m[3])) {}
+  bool real;  // all four elements real (RY, H, X, Z, ...): half the arithmetic, no shuffles
+  explicit VM2(const Mat2& m)
+      : m00(bcast(m[0])), m01(bcast(m[1])), m10(bcast(m[2])), m11(bcast(m[3])),
+        real(m[0].imag() == 0 && m[1].imag() == 0 && m[2].imag() == 0 && m[3].imag() == 0) {}
   void apply(__m512d& x, __m512d& y) const {
+    if (real) {
+      const __m512d nx = _mm512_fmadd_pd(m01.r, y, _mm512_mul_pd(m00.r, x));
+      y = _mm512_fmadd_pd(m11.r, y, _mm512_mul_pd(m10.r, x));
+      x = nx;
+      return;
+    }
     const __m512d xs = swap_ri(x), ys = swap_ri(y);
     const __m512d nx = mac2(m00, x, xs, m01, y, ys);
     y = mac2(m10, x, xs, m11, y, ys);
