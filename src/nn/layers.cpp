@@ -235,7 +235,7 @@ void Linear<T>::forward(T* y, const T* x, int N) const {
   // x: [N,in], W: [out,in] -> y: [N,out]
   CMap<T> X(x, N, in), Wm(reg_->param(w), out, in);
   Map<T> Y(y, N, out);
-  Y.noalias() = X * Wm.transpose();
+  Y.noalias() = X.lazyProduct(Wm.transpose());  // tiny: no Eigen-internal threading
   const T* bb = reg_->param(b);
   for (int n = 0; n < N; ++n)
     for (int o = 0; o < out; ++o) y[n * out + o] += bb[o];
@@ -246,13 +246,13 @@ void Linear<T>::backward(T* dx, const T* x, const T* dy, int N) {
   // dy: [N,out]; dW += dy^T x; db += sum_n dy; dx = dy W
   CMap<T> X(x, N, in), dY(dy, N, out), Wm(reg_->param(w), out, in);
   Map<T> dW(reg_->grad(w), out, in);
-  dW.noalias() += dY.transpose() * X;
+  dW.noalias() += dY.transpose().lazyProduct(X);
   T* db = reg_->grad(b);
   for (int n = 0; n < N; ++n)
     for (int o = 0; o < out; ++o) db[o] += dy[n * out + o];
   if (dx) {
     Map<T> dX(dx, N, in);
-    dX.noalias() = dY * Wm;
+    dX.noalias() = dY.lazyProduct(Wm);
   }
 }
 
