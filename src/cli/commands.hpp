@@ -9,6 +9,7 @@ void register_config(CLI::App& app);
 void register_train(CLI::App& app);
 void register_sample(CLI::App& app);
 void register_eval(CLI::App& app);
+void register_features(CLI::App& app);
 void register_sweep(CLI::App& app);
 void register_noise(CLI::App& app);
 void register_circuit(CLI::App& app);

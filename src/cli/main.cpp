@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--log-level) may follow the subcommand
   app.parse_complete_callback([&] { qdiff::set_log_level(log_level); });
 
   qdiff::cli::register_data(app);
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   qdiff::cli::register_train(app);
   qdiff::cli::register_sample(app);
   qdiff::cli::register_eval(app);
+  qdiff::cli::register_features(app);
   qdiff::cli::register_sweep(app);
   qdiff::cli::register_noise(app);
   qdiff::cli::register_circuit(app);

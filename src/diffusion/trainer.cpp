@@ -153,7 +153,8 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
 
   // ---- model, optimizer, EMA, diffusion -----------------------------------------------------
   auto model = hybrid::build_model(cfg, data.c, seed, data.h);
-  spdlog::info("model: {} arch, {} parameters\n{}", cfg.str("model.arch"), model->num_params(), model->param_table());
+  spdlog::info("model: {} arch, {} parameters (per block with --log-level debug)", cfg.str("model.arch"), model->num_params());
+  spdlog::debug("\n{}", model->param_table());
   spdlog::info("{}", hybrid::bottleneck_summary(cfg));
   if (const auto w = hybrid::untrainable_ansatz_warning(cfg); !w.empty()) spdlog::warn("{}", w);
   nn::AdamOptions ao;

@@ -1,0 +1,36 @@
+// `qdiff sweep`: a low-data grid of train -> sample -> eval runs, resumable, aggregated over seeds.
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "commands.hpp"
+#include "qdiff/sweep/sweep.hpp"
+
+namespace qdiff::cli {
+
+void register_sweep(CLI::App& app) {
+  auto* cmd = app.add_subcommand("sweep", "Run a sweep (e.g. configs/sweeps/lowdata.json): train, sample, evaluate every cell");
+  struct Opts {
+    std::string config, out;
+    bool quick = false, aggregate_only = false, list = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--config,-c", o->config, "sweep file")->required();
+  cmd->add_option("--out,-o", o->out, "output directory (default: results/<sweep name>)");
+  cmd->add_flag("--quick", o->quick, "tiny model and a small grid: finishes in minutes (for checks and tests)");
+  cmd->add_flag("--aggregate-only", o->aggregate_only, "only rebuild results.csv/results.md/plots from finished cells");
+  cmd->add_flag("--list", o->list, "print the cells and exit");
+  cmd->footer("Finished cells are skipped, so a killed sweep continues where it stopped; failed cells are retried.");
+  cmd->callback([o] {
+    const sweep::SweepPlan plan = sweep::load_plan(o->config, o->quick);
+    const std::string out = o->out.empty() ? "results/" + plan.name : o->out;
+    if (o->list) {
+      for (const auto& c : plan.cells) std::printf("%s\n", c.id.c_str());
+      return;
+    }
+    if (o->aggregate_only) sweep::aggregate(plan, out);
+    else sweep::run_sweep(plan, out);
+  });
+}
+
+}  // namespace qdiff::cli

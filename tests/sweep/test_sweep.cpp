@@ -1,0 +1,103 @@
+// Sweeps: plan parsing and validation, the quick preset end to end (through the script),
+// resumption, and a failing cell that does not stop the others.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "qdiff/core/error.hpp"
+#include "qdiff/core/files.hpp"
+#include "qdiff/sweep/sweep.hpp"
+#include "support/test_support.hpp"
+
+using namespace qdiff;
+using json = nlohmann::json;
+using qdiff::test::repo_path;
+using qdiff::test::TempDir;
+
+namespace {
+json plan_json() {
+  return {{"base", repo_path("configs/smoke.json")},
+          {"set", {{"train.steps", 4}, {"diffusion.T", 20}}},
+          {"axes", {{"data.n", {4, 20000}}, {"strategy", {"gaussian"}}}},
+          {"strategies", {{"gaussian", json::object()}}},
+          {"eval", {{"n_samples", 8}, {"ref", repo_path("data/mnist.npz")}, {"features", "pixels"}, {"steps", 2},
+                    {"max_ref", 50}, {"kid_subsets", 3}}}};
+}
+std::string error_of(const json& j) {
+  try {
+    sweep::plan_from_json(j, "s.json");
+  } catch (const FileError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(SweepPlan, CartesianProductAndIds) {
+  const auto p = sweep::load_plan(repo_path("configs/sweeps/lowdata.json"));
+  EXPECT_EQ(p.cells.size(), 4u * 2u * 3u * 3u);
+  EXPECT_EQ(p.cells[0].id, "n=10_bottleneck=quantum_strategy=gaussian_seed=0");
+  EXPECT_EQ(p.cells[1].id, "n=10_bottleneck=quantum_strategy=gaussian_seed=1");
+  EXPECT_EQ(p.cells.back().overrides["diffusion.schedule"], "tailored");
+  const auto q = sweep::load_plan(repo_path("configs/sweeps/lowdata.json"), true);
+  EXPECT_EQ(q.cells.size(), 8u);
+  EXPECT_EQ(q.set["train.steps"], 30);
+}
+
+TEST(SweepPlan, ValidationNamesTheProblem) {
+  auto j = plan_json();
+  j["axes"]["data.nn"] = {1};
+  EXPECT_NE(error_of(j).find("did you mean 'data.n'"), std::string::npos);
+  j = plan_json();
+  j["axes"]["strategy"] = {"nope"};
+  EXPECT_NE(error_of(j).find("not defined"), std::string::npos);
+  j = plan_json();
+  j["axes"]["data.n"] = json::array();
+  EXPECT_NE(error_of(j).find("non-empty"), std::string::npos);
+  j = plan_json();
+  j["set"]["quantum.n_qubits"] = 99;
+  EXPECT_NE(error_of(j).find("out of range"), std::string::npos);
+  j = plan_json();
+  j["colour"] = 1;
+  EXPECT_NE(error_of(j).find("unknown key 'colour'"), std::string::npos);
+  j = plan_json();
+  j["eval"].erase("ref");
+  EXPECT_NE(error_of(j).find("eval.ref"), std::string::npos);
+}
+
+TEST(Sweep, FailingCellIsRecordedAndOthersRunAndResumeSkipsFinished) {
+  TempDir tmp;
+  const auto plan = sweep::plan_from_json(plan_json(), "plan");
+  sweep::run_sweep(plan, tmp.path());
+  const auto ok = json::parse(read_file_text(tmp.file("cells/" + plan.cells[0].id + "/result.json")));
+  const auto bad = json::parse(read_file_text(tmp.file("cells/" + plan.cells[1].id + "/result.json")));
+  EXPECT_EQ(ok["status"], "ok") << ok.dump();
+  EXPECT_TRUE(ok["metrics"].contains("fid"));
+  EXPECT_EQ(bad["status"], "failed");
+  EXPECT_NE(bad["error"].get<std::string>().find("only 10000 are available"), std::string::npos);
+  const std::string csv = read_file_text(tmp.file("results.csv"));
+  EXPECT_NE(csv.find(",failed,"), std::string::npos) << csv;
+  // Resume: the finished cell is not run again (its result file stays byte-identical).
+  EXPECT_FALSE(sweep::finished_result(tmp.path(), plan.cells[0]).is_null());
+  EXPECT_TRUE(sweep::finished_result(tmp.path(), plan.cells[1]).is_null());
+  const auto before = std::filesystem::last_write_time(tmp.file("cells/" + plan.cells[0].id + "/result.json"));
+  sweep::run_sweep(plan, tmp.path());
+  EXPECT_EQ(before, std::filesystem::last_write_time(tmp.file("cells/" + plan.cells[0].id + "/result.json")));
+}
+
+TEST(Sweep, QuickPresetThroughTheScriptWritesTableCsvAndPlots) {
+  TempDir tmp;
+  std::string out;
+  const int rc = qdiff::test::run_command(
+      repo_path("scripts/sweep_lowdata.sh") + " --quick --out " + tmp.file("q") + " --log-level warn </dev/null", &out);
+  ASSERT_EQ(rc, 0) << out;
+  for (const char* f : {"results.csv", "results.md", "fid_vs_n.png", "kid_vs_n.png", "plan.json"})
+    EXPECT_TRUE(std::filesystem::exists(tmp.file(std::string("q/") + f))) << f;
+  const std::string md = read_file_text(tmp.file("q/results.md"));
+  EXPECT_NE(md.find("| 16 | classical | gaussian | 2/2 |"), std::string::npos) << md;
+  std::ifstream csv(tmp.file("q/results.csv"));
+  int rows = -1;
+  for (std::string line; std::getline(csv, line);) ++rows;
+  EXPECT_EQ(rows, 8);
+}
