@@ -27,12 +27,12 @@ class Writer {
   std::vector<uint8_t> out;
   template <class U>
   void pod(U v) {
-    const auto* p = reinterpret_cast<const uint8_t*>(&v);
-    out.insert(out.end(), p, p + sizeof(U));
+    bytes(&v, sizeof(U));
   }
   void bytes(const void* p, size_t n) {
-    const auto* b = static_cast<const uint8_t*>(p);
-    out.insert(out.end(), b, b + n);
+    const size_t o = out.size();
+    out.resize(o + n);
+    if (n) std::memcpy(out.data() + o, p, n);
   }
   void str32(const std::string& s) {
     pod<uint32_t>(static_cast<uint32_t>(s.size()));

@@ -1,5 +1,9 @@
 #include "qdiff/nn/layers.hpp"
 
+// GCC 12 reports hundreds of false "may be used uninitialized" warnings inside Eigen's AVX-512
+// packet code; they hide real ones.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <omp.h>
 
 #include <Eigen/Core>

@@ -78,6 +78,7 @@ void UNetT<T>::forward(const T* x, const int* t, int B, T* eps, bool training) {
   const int S = spec_.image_size, C = spec_.in_channels, td = spec_.temb_dim;
   auto sz = [&](int i) { return static_cast<size_t>(B) * ch[i] * size_[i] * size_[i]; };
   B_ = B;
+  trained_forward_ = training;
   // x: [B,C,S,S] (copied: backward needs it), temb: [B,td]
   T* xin = x_.get(static_cast<size_t>(B) * C * S * S);
   std::memcpy(xin, x, static_cast<size_t>(B) * C * S * S * sizeof(T));
@@ -132,6 +133,8 @@ void UNetT<T>::forward(const T* x, const int* t, int B, T* eps, bool training) {
 
 template <class T>
 void UNetT<T>::backward(const T* deps, T* dx) {
+  if (!trained_forward_ || B_ == 0)
+    throw InvalidArgument("UNet::backward needs a preceding forward with training = true");
   const auto& ch = spec_.channels;
   const int B = B_, S = spec_.image_size;
   auto sz = [&](int i) { return static_cast<size_t>(B) * ch[i] * size_[i] * size_[i]; };

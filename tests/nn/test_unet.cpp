@@ -141,6 +141,7 @@ TEST(UNet, BatchItemsAreIndependent) {
   for (auto& v : x) v = static_cast<float>(rng.normal());
   std::vector<int> t = {3, 500, 999};
   net.forward(x.data(), t.data(), B, y.data(), false);
+  EXPECT_THROW(net.backward(y.data()), InvalidArgument);  // no training forward yet
   net.forward(x.data() + n, t.data() + 1, 1, y1.data(), false);
   for (int i = 0; i < n; ++i) ASSERT_NEAR(y1[i], y[n + i], 1e-5f * (1 + std::abs(y1[i])));
   // the timestep matters

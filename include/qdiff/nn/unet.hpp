@@ -55,7 +55,8 @@ class UNetT {
   // x: [B,C,S,S], t: [B] timesteps -> eps: [B,C,S,S]. Caches activations for backward.
   // training = false tells the branch no backward follows (sampling / evaluation).
   void forward(const T* x, const int* t, int B, T* eps, bool training = true);
-  // deps: [B,C,S,S] for the B of the last forward. ADDS into grads(); dx (optional) written.
+  // deps: [B,C,S,S] for the B of the last forward, which must have had training = true
+  // (InvalidArgument otherwise). ADDS into grads(); dx (optional) written.
   void backward(const T* deps, T* dx = nullptr);
   void zero_grad() { reg_->zero_grad(); }
 
@@ -80,6 +81,7 @@ class UNetT {
   std::unique_ptr<ParamRegistryT<T>> reg_;
   std::unique_ptr<BottleneckBranchT<T>> branch_;
   int L_ = 0, B_ = 0;
+  bool trained_forward_ = false;  // last forward had training = true
   std::vector<int> size_;  // S_i
   Conv2d<T> init_, out_;
   GroupNorm<T> out_norm_;
