@@ -23,6 +23,7 @@ struct Workspace {
 
 class Program {
  public:
+  // Keeps a pointer to `circuit`, which must outlive the program (BatchEvaluator owns both).
   explicit Program(const Circuit& circuit);
 
   const Circuit& circuit() const { return *circuit_; }
