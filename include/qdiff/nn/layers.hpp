@@ -90,6 +90,7 @@ class Conv2d {
   ParamRegistryT<T>* reg_ = nullptr;
   std::vector<Buf<T>> col_, dcol_, dy_;  // per OpenMP thread
   std::vector<Buf<T>> dw_;               // per block of images: dW, db partials
+  Buf<T> wt_;                            // W^T for the input-gradient GEMM
 };
 
 // ConvTranspose2d: x: [N,Cin,H,W] -> y: [N,Cout,Ho,Wo], Ho = (H-1)s - 2p + k; weight [Cin,Cout,k,k]
@@ -110,6 +111,7 @@ class ConvTranspose2d {
   ParamRegistryT<T>* reg_ = nullptr;
   std::vector<Buf<T>> col_, xb_;  // per OpenMP thread
   std::vector<Buf<T>> dw_;        // per block of images
+  Buf<T> wt_;                     // W^T for the forward GEMM
 };
 
 // GroupNorm: x: [N,C,HW] -> y, per (n, group) statistics over (C/G)*HW values, eps 1e-5,
