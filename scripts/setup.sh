@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake pkg-config libeigen3-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
+packages=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libeigen3-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
           libstb-dev libgtest-dev libgmock-dev libzip-dev zlib1g-dev libbenchmark-dev gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do

@@ -6,18 +6,23 @@
 #include <exception>
 
 #include "commands.hpp"
+#include "qdiff/core/distributed.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/logging.hpp"
 #include "qdiff/core/version.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+int run(int argc, char** argv) {
   CLI::App app{"qdiff: hybrid quantum-classical diffusion models for small images"};
   app.set_version_flag("--version", qdiff::build_info());
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   app.require_subcommand(1);
   app.fallthrough();  // global options (--log-level) may follow the subcommand
-  app.parse_complete_callback([&] { qdiff::set_log_level(log_level); });
+  app.parse_complete_callback([&] {
+    // Under mpirun only the first process logs below warnings.
+    qdiff::set_log_level(qdiff::Distributed::is_root() || log_level == "off" || log_level == "error" ? log_level : "warn");
+  });
 
   qdiff::cli::register_data(app);
   qdiff::cli::register_config(app);
@@ -47,4 +52,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  qdiff::Distributed::init(&argc, &argv);
+  const int rc = run(argc, argv);
+  if (rc != 0 && qdiff::Distributed::size() > 1) std::_Exit(rc);  // a failed process must not wait in a collective
+  qdiff::Distributed::finalize();
+  return rc;
 }

@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
+#include "qdiff/core/distributed.hpp"
 #include "qdiff/core/files.hpp"
 #include "qdiff/core/progress.hpp"
 #include "qdiff/core/version.hpp"
@@ -150,6 +152,15 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
   const int B = static_cast<int>(std::min<int64_t>(cfg.integer("train.batch"), data.n));
   const int64_t total_steps = cfg.integer("train.steps");
   const uint64_t seed = static_cast<uint64_t>(cfg.integer("train.seed"));
+  // Data parallel over MPI processes: every process draws the same global batch (same seeds),
+  // runs the model on its shard of rows [b0, b1) and the gradients are summed.
+  const int P = opt.data_parallel ? Distributed::size() : 1, rank = opt.data_parallel ? Distributed::rank() : 0;
+  const bool root = rank == 0;
+  if (B % P != 0)
+    throw InvalidArgument("data-parallel training needs the batch (" + std::to_string(B) + ") divisible by the " +
+                          std::to_string(P) + " processes");
+  const int Bl = B / P, b0 = rank * Bl;
+  if (P > 1) spdlog::info("data parallel: {} processes, {} images each per step", P, Bl);
 
   // ---- model, optimizer, EMA, diffusion -----------------------------------------------------
   auto model = hybrid::build_model(cfg, data.c, seed, data.h);
@@ -188,10 +199,12 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
 
   json resolved = cfg.resolved();
   resolved["version"] = version();
-  write_file_atomic(opt.out_dir + "/config.json", resolved.dump(2) + "\n");
-  MetricsLog metrics(opt.out_dir + "/metrics.csv", step);
+  if (root) write_file_atomic(opt.out_dir + "/config.json", resolved.dump(2) + "\n");
+  std::optional<MetricsLog> metrics;
+  if (root) metrics.emplace(opt.out_dir + "/metrics.csv", step);
 
   auto save = [&](const std::string& path, double loss) {
+    if (!root) return path;
     json meta = {{"step", step},           {"total_steps", total_steps}, {"loss", loss},
                  {"in_channels", data.c},  {"image_size", data.h},       {"version", version()},
                  {"build", build_info()},  {"train_images", data.n}};
@@ -204,6 +217,7 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
   };
   // Samples from the EMA weights with a fixed seed (so previews are comparable across steps).
   auto sample_grid = [&](const std::string& path, int64_t n) {
+    if (!root) return;
     std::vector<float> raw(model->params().begin(), model->params().end());
     std::copy(ema.shadow().begin(), ema.shadow().end(), model->params().begin());
     auto preview_noise = make_noise_source(cfg, seed ^ kPreviewSeedSalt);
@@ -213,8 +227,9 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
   };
 
   // ---- buffers (allocated once) -----------------------------------------------------------------
-  std::vector<float> x0(static_cast<size_t>(B) * D), eps(x0.size()), xt(x0.size()), pred(x0.size()), dpred(x0.size());
-  std::vector<float> weight(B), loss_per(B);
+  std::vector<float> x0(static_cast<size_t>(B) * D), eps(x0.size()), xt(x0.size()), pred(static_cast<size_t>(Bl) * D),
+      dpred(pred.size());
+  std::vector<float> weight(B), loss_per(B), loss_local(Bl);
   std::vector<int> t(B);
   std::vector<int64_t> idx(B), perm;
 
@@ -222,8 +237,9 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
   summary.start_step = step;
   const int64_t log_every = cfg.integer("train.log_every"), ckpt_every = cfg.integer("train.ckpt_every");
   const int64_t sample_every = cfg.integer("train.sample_every");
-  const Rng root(seed);
-  Progress bar("train", total_steps, step);
+  const Rng seed_rng(seed);
+  std::optional<Progress> bar;
+  if (root) bar.emplace("train", total_steps, step);
   std::string last_good = opt.resume.empty() ? "none" : opt.resume;
   double window_loss = 0.0, window_gnorm = 0.0;
   int window = 0;
@@ -231,26 +247,38 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
 
   while (step < total_steps) {
-    if (opt.should_stop && opt.should_stop()) {
+    float stop = opt.should_stop && opt.should_stop() ? 1.0f : 0.0f;
+    if (P > 1) Distributed::allreduce_sum(&stop, 1);  // every process stops at the same step
+    if (stop > 0) {
       summary.interrupted = true;
       break;
     }
     // x0: [B, D] batch, t: [B], eps: [B, D]
-    draw_batch(root.fork(kBatchStream + step), data.n, B, perm, idx.data());
+    draw_batch(seed_rng.fork(kBatchStream + step), data.n, B, perm, idx.data());
     for (int b = 0; b < B; ++b) std::copy_n(data.image(idx[b]), D, x0.data() + b * D);
-    Rng trng = root.fork(kTimestepStream + step);
+    Rng trng = seed_rng.fork(kTimestepStream + step);
     timesteps->sample(trng, step, total_steps, B, t.data(), weight.data());
     noise->fill_normal(eps.data(), B * D);
     q_sample(schedule, x0.data(), eps.data(), t.data(), B, D, xt.data());
 
-    model->forward(xt.data(), t.data(), B, pred.data(), true);
-    const double loss = eps_mse(pred.data(), eps.data(), weight.data(), B, D, loss_per.data(), dpred.data());
+    // pred, dpred: [Bl, D] for rows b0 .. b0 + Bl of the batch
+    model->forward(xt.data() + b0 * D, t.data() + b0, Bl, pred.data(), true);
+    double loss = eps_mse(pred.data(), eps.data() + b0 * D, weight.data() + b0, Bl, D, loss_local.data(), dpred.data());
+    if (P > 1) {  // the shard's mean -> its share of the global mean
+      const float share = static_cast<float>(Bl) / static_cast<float>(B);
+      for (auto& g : dpred) g *= share;
+      loss *= share;
+      Distributed::allreduce_sum(&loss, 1);
+    }
+    if (P > 1) Distributed::allgather(loss_local.data(), Bl, loss_per.data());
+    else std::copy(loss_local.begin(), loss_local.end(), loss_per.begin());
     model->zero_grad();
     model->backward(dpred.data());
+    if (P > 1) Distributed::allreduce_sum(model->grads().data(), static_cast<int64_t>(model->grads().size()));
     const double gnorm = nn::clip_grad_norm(model->grads(), clip);
     if (!std::isfinite(loss) || !std::isfinite(gnorm)) {
-      bar.finish();
-      metrics.plot(opt.out_dir + "/loss.png");
+      if (bar) bar->finish();
+      if (metrics) metrics->plot(opt.out_dir + "/loss.png");
       throw TrainingDiverged("training diverged at step " + std::to_string(step + 1) + ": " +
                              (!std::isfinite(loss) ? "loss" : "gradient norm") + " is " +
                              std::to_string(!std::isfinite(loss) ? loss : gnorm) +
@@ -264,16 +292,16 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
     window_loss += loss, window_gnorm += gnorm, ++window;
     char extra[64];
     std::snprintf(extra, sizeof extra, "loss %.4f", loss);
-    bar.update(step, extra);
+    if (bar) bar->update(step, extra);
     if (step % log_every == 0 || step == total_steps) {
       summary.last_loss = window_loss / window;
-      metrics.add({step, summary.last_loss, window_gnorm / window, adam.options().lr, ema.decay_at(ema.updates() - 1),
+      if (metrics) metrics->add({step, summary.last_loss, window_gnorm / window, adam.options().lr, ema.decay_at(ema.updates() - 1),
                    seconds(), static_cast<double>(step - summary.start_step) / std::max(1e-9, seconds())});
       window_loss = window_gnorm = 0.0, window = 0;
     }
     if (ckpt_every > 0 && step % ckpt_every == 0 && step < total_steps) {
       last_good = save(opt.out_dir + "/" + checkpoint_name(step), loss);
-      metrics.plot(opt.out_dir + "/loss.png");
+      if (metrics) metrics->plot(opt.out_dir + "/loss.png");
     }
     if (sample_every > 0 && step % sample_every == 0 && step < total_steps) {
       char name[64];
@@ -281,7 +309,7 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
       sample_grid(opt.out_dir + name, std::min<int64_t>(cfg.integer("sample.n"), 64));
     }
   }
-  bar.finish();
+  if (bar) bar->finish();
   summary.steps_done = step;
   summary.seconds = seconds();
   if (window > 0) summary.last_loss = window_loss / window;
@@ -293,7 +321,8 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
     summary.model_path = save(opt.out_dir + "/model.bin", summary.last_loss);
     if (opt.final_samples) sample_grid(opt.out_dir + "/samples.png", cfg.integer("sample.n"));
   }
-  metrics.plot(opt.out_dir + "/loss.png");
+  if (metrics) metrics->plot(opt.out_dir + "/loss.png");
+  if (P > 1) Distributed::barrier();  // the root's files are complete before anyone returns
   return summary;
 }
 

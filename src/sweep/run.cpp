@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/distributed.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
 #include "qdiff/core/progress.hpp"
@@ -59,6 +60,34 @@ Config cell_config(const SweepPlan& plan, const Cell& cell) {
 
 }  // namespace
 
+namespace {
+
+// Under mpirun: cells are handed out dynamically through a shared counter (a process takes the
+// next cell when it finishes one), the results are gathered on the first process, which
+// aggregates. Training inside a cell runs in one process (not data parallel).
+void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir) {
+  Distributed::Counter counter;
+  json mine = json::array();
+  for (int64_t i = counter.next(); i < static_cast<int64_t>(plan.cells.size()); i = counter.next()) {
+    const Cell& c = plan.cells[i];
+    if (!finished_result(out_dir, c).is_null()) continue;
+    spdlog::warn("process {} runs cell {}", Distributed::rank(), c.id);
+    const json r = run_cell(plan, c, out_dir);
+    mine.push_back({{"id", c.id}, {"status", r["status"]}, {"rank", Distributed::rank()}});
+  }
+  const auto all = Distributed::gather_strings(mine.dump());
+  if (Distributed::is_root()) {
+    int64_t ran = 0, failed = 0;
+    for (const auto& s : all)
+      for (const auto& r : json::parse(s)) ++ran, failed += r["status"] != "ok";
+    spdlog::info("sweep {}: {} processes ran {} cells ({} failed)", plan.name, Distributed::size(), ran, failed);
+    aggregate(plan, out_dir);
+  }
+  Distributed::barrier();
+}
+
+}  // namespace
+
 json finished_result(const std::string& out_dir, const Cell& cell) {
   const std::string path = cell_dir(out_dir, cell) + "/result.json";
   if (!fs::exists(path)) return nullptr;
@@ -82,6 +111,7 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
     diffusion::TrainOptions topt;
     topt.out_dir = dir;
     topt.final_samples = false;
+    topt.data_parallel = false;  // under mpirun each process trains its own cells
     const auto tr = diffusion::train(cfg, topt);
     result["train_seconds"] = tr.seconds;
     result["final_loss"] = tr.last_loss;
@@ -122,6 +152,7 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
 
 void run_sweep(const SweepPlan& plan, const std::string& out_dir) {
   make_dirs(out_dir);
+  if (Distributed::size() > 1) return run_sweep_distributed(plan, out_dir);
   write_file_atomic(out_dir + "/plan.json", json({{"name", plan.name}, {"base", plan.base_config}, {"set", plan.set},
                                                   {"strategies", plan.strategies}, {"eval", plan.eval},
                                                   {"cells", plan.cells.size()}, {"version", version()}})

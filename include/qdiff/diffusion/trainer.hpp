@@ -26,6 +26,7 @@ struct TrainOptions {
   std::string resume;                        // checkpoint to continue from ("" = fresh start)
   std::function<bool()> should_stop;         // polled every step (Ctrl-C): save and return
   bool final_samples = true;                 // write samples.png from the EMA weights at the end
+  bool data_parallel = true;                 // under mpirun: split each batch over the processes
 };
 
 struct TrainSummary {
