@@ -340,6 +340,17 @@ void Linear<T>::backward(T* dx, const T* x, const T* dy, int N) {
 }
 
 // ---- Conv2d -------------------------------------------------------------------------------------
+// Adds per-block weight/bias gradient partials (each [n_w weights | n_b biases]) into the
+// registry's gradients in block order, so the sum is the same for any thread count.
+template <class T>
+void add_block_partials(T* gw, T* gb, const std::vector<Buf<T>>& parts, int nblk, size_t n_w, int n_b) {
+  for (int blk = 0; blk < nblk; ++blk) {
+    const T* part = parts[blk].data();
+    for (size_t i = 0; i < n_w; ++i) gw[i] += part[i];
+    for (int o = 0; o < n_b; ++o) gb[o] += part[n_w + o];
+  }
+}
+
 template <class T>
 Conv2d<T>::Conv2d(ParamRegistryT<T>& reg, const std::string& name, int cin_, int cout_, int k_, int stride_,
                   int pad_)
@@ -427,13 +438,7 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
       }
     }
   }
-  T* gw = reg_->grad(w);
-  T* gb = reg_->grad(b);
-  for (int blk = 0; blk < nblk; ++blk) {
-    const T* part = dw_[blk].data();
-    for (size_t i = 0; i < static_cast<size_t>(cout) * K; ++i) gw[i] += part[i];
-    for (int o = 0; o < cout; ++o) gb[o] += part[static_cast<size_t>(cout) * K + o];
-  }
+  add_block_partials(reg_->grad(w), reg_->grad(b), dw_, nblk, static_cast<size_t>(cout) * K, cout);
 }
 
 // ---- ConvTranspose2d ----------------------------------------------------------------------------
@@ -525,13 +530,7 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
                       P * sizeof(T));
     }
   }
-  T* gw = reg_->grad(w);
-  T* gb = reg_->grad(b);
-  for (int blk = 0; blk < nblk; ++blk) {
-    const T* part = dw_[blk].data();
-    for (size_t i = 0; i < static_cast<size_t>(cin) * K; ++i) gw[i] += part[i];
-    for (int o = 0; o < cout; ++o) gb[o] += part[static_cast<size_t>(cin) * K + o];
-  }
+  add_block_partials(reg_->grad(w), reg_->grad(b), dw_, nblk, static_cast<size_t>(cin) * K, cout);
 }
 
 // ---- GroupNorm ----------------------------------------------------------------------------------

@@ -14,8 +14,10 @@ BatchEvaluator::BatchEvaluator(Circuit circuit)
 
 int BatchEvaluator::threads() const { return threads_ > 0 ? threads_ : omp_get_max_threads(); }
 
-void BatchEvaluator::forward(const double* inputs, int64_t batch, const double* weights, double* z) const {
-  const int n = n_qubits(), n_in = n_inputs();
+// Runs every sample's circuit in parallel; readout(b, psi) turns its final state into z[b, :].
+template <class Readout>
+void BatchEvaluator::for_each_state(const double* inputs, int64_t batch, const double* weights, Readout&& readout) const {
+  const int n_in = n_inputs();
 #pragma omp parallel num_threads(threads())
   {
     Workspace ws;
@@ -24,27 +26,24 @@ void BatchEvaluator::forward(const double* inputs, int64_t batch, const double* 
     for (int64_t b = 0; b < batch; ++b) {
       circuit_->bind(inputs + b * n_in, weights, ws.angles.data());
       program_->forward(ws.angles.data(), ws);
-      expectation_z_all(ws.psi.data(), n, z + b * n);
+      readout(b, ws.psi.data());
     }
   }
+}
+
+void BatchEvaluator::forward(const double* inputs, int64_t batch, const double* weights, double* z) const {
+  const int n = n_qubits();
+  for_each_state(inputs, batch, weights, [&](int64_t b, const cplx* psi) { expectation_z_all(psi, n, z + b * n); });
 }
 
 void BatchEvaluator::forward_shots(const double* inputs, int64_t batch, const double* weights, int64_t shots,
                                    const Rng& rng, double* z) const {
   if (shots <= 0) throw InvalidArgument("forward_shots: shots must be > 0 (use forward for exact values)");
-  const int n = n_qubits(), n_in = n_inputs();
-#pragma omp parallel num_threads(threads())
-  {
-    Workspace ws;
-    ws.angles.resize(circuit_->n_slots());
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t b = 0; b < batch; ++b) {
-      circuit_->bind(inputs + b * n_in, weights, ws.angles.data());
-      program_->forward(ws.angles.data(), ws);
-      Rng r = rng.fork(static_cast<uint64_t>(b));
-      estimate_z(ws.psi.data(), n, shots, r, z + b * n);
-    }
-  }
+  const int n = n_qubits();
+  for_each_state(inputs, batch, weights, [&](int64_t b, const cplx* psi) {
+    Rng r = rng.fork(static_cast<uint64_t>(b));
+    estimate_z(psi, n, shots, r, z + b * n);
+  });
 }
 
 void BatchEvaluator::backward(const double* inputs, int64_t batch, const double* weights, const double* dz,

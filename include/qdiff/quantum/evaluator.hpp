@@ -47,6 +47,8 @@ class BatchEvaluator {
 
  private:
   int threads() const;
+  template <class Readout>
+  void for_each_state(const double* inputs, int64_t batch, const double* weights, Readout&& readout) const;
   std::unique_ptr<Circuit> circuit_;  // heap-held so Program's pointer survives moves
   std::unique_ptr<Program> program_;
   int threads_ = 0;
