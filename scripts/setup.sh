@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libeigen3-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
-          libstb-dev libgtest-dev libgmock-dev libzip-dev zlib1g-dev libbenchmark-dev gnuplot-nox)
+          libstb-dev libgtest-dev libgmock-dev libzip-dev zlib1g-dev libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "commands.hpp"
+#include "qdiff/core/files.hpp"
 #include "qdiff/core/progress.hpp"
+#include "qdiff/core/version.hpp"
 #include "qdiff/diffusion/generate.hpp"
 #include "qdiff/diffusion/quantum_noise.hpp"
 #include "qdiff/diffusion/schedule.hpp"
@@ -61,7 +63,12 @@ void register_sample(CLI::App& app) {
     }
     if (!o->npz.empty()) {
       save_images_npz(o->npz, imgs.data(), o->n, C, S, S);
-      spdlog::info("wrote {} (images: {} x {}x{}{})", o->npz, o->n, S, S, C == 1 ? "" : "x" + std::to_string(C));
+      // Beside the samples: how they were made (the run's resolved config, the sampling options).
+      const nlohmann::json meta = {{"checkpoint", o->ckpt}, {"step", lm.checkpoint.meta.value("step", int64_t(0))},
+                                   {"weights", o->raw ? "raw" : "ema"}, {"n", o->n}, {"seed", o->seed},
+                                   {"batch", o->batch}, {"config", lm.config.resolved()}, {"version", version()}};
+      write_file_atomic(o->npz + ".json", meta.dump(2) + "\n");
+      spdlog::info("wrote {} (images: {} x {}x{}{}) and {}.json", o->npz, o->n, S, S, C == 1 ? "" : "x" + std::to_string(C), o->npz);
     }
   });
 }
