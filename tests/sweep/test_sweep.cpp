@@ -18,7 +18,7 @@ using qdiff::test::TempDir;
 namespace {
 json plan_json() {
   return {{"base", repo_path("configs/smoke.json")},
-          {"set", {{"train.steps", 4}, {"diffusion.T", 20}}},
+          {"set", {{"train.steps", 4}, {"diffusion.T", 20}, {"data.path", repo_path("data/mnist.npz")}}},
           {"axes", {{"data.n", {4, 20000}}, {"strategy", {"gaussian"}}}},
           {"strategies", {{"gaussian", json::object()}}},
           {"eval", {{"n_samples", 8}, {"ref", repo_path("data/mnist.npz")}, {"features", "pixels"}, {"steps", 2},
