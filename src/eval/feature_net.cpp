@@ -14,7 +14,16 @@
 namespace qdiff::eval {
 namespace {
 constexpr int kEvalBatch = 256;
+
+// Softmax of one row of logits z: [K] -> p: [K] (max-shifted, in double); returns log-sum-exp.
+double softmax(const float* z, int K, double* p) {
+  const float mx = *std::max_element(z, z + K);
+  double sum = 0;
+  for (int k = 0; k < K; ++k) sum += (p[k] = std::exp(double(z[k] - mx)));
+  for (int k = 0; k < K; ++k) p[k] /= sum;
+  return mx + std::log(sum);
 }
+}  // namespace
 
 FeatureNet::FeatureNet(int channels, int n_classes, int image_size, uint64_t seed)
     : C_(channels), K_(n_classes), S_(image_size) {
@@ -100,6 +109,7 @@ FeatureTrainResult train_feature_net(FeatureNet& net, const ImageSet& train, con
   const int K = net.n_classes(), B = opt.batch;
   const int64_t D = train.image_size();
   std::vector<float> x(size_t(B) * D), logits(size_t(B) * K), dlogits(logits.size());
+  std::vector<double> p(K);
   Rng rng(opt.seed ^ 0xfea7u);
   const int64_t steps_per_epoch = (train.n + B - 1) / B;
   Progress bar("features", steps_per_epoch * opt.epochs);
@@ -116,14 +126,10 @@ FeatureTrainResult train_feature_net(FeatureNet& net, const ImageSet& train, con
       double loss = 0;
       for (int i = 0; i < n; ++i) {
         const float* z = logits.data() + i * K;
-        const float mx = *std::max_element(z, z + K);
-        double sum = 0;
-        for (int k = 0; k < K; ++k) sum += std::exp(double(z[k] - mx));
         const int64_t y = train.labels[perm[start + i]];
-        loss += -(z[y] - mx - std::log(sum));
+        loss += softmax(z, K, p.data()) - z[y];  // cross-entropy: log-sum-exp - z_y
         correct += std::max_element(z, z + K) - z == y;
-        for (int k = 0; k < K; ++k)
-          dlogits[i * K + k] = static_cast<float>((std::exp(double(z[k] - mx)) / sum - (k == y)) / n);
+        for (int k = 0; k < K; ++k) dlogits[i * K + k] = static_cast<float>((p[k] - (k == y)) / n);
       }
       net.registry().zero_grad();
       net.backward(dlogits.data());
@@ -151,17 +157,15 @@ Eigen::MatrixXd extract_features(FeatureNet& net, const ImageSet& set, Eigen::Ma
   Eigen::MatrixXd feats(set.n, kFeatureDim);
   if (probs) probs->resize(set.n, K);
   std::vector<float> f(size_t(kEvalBatch) * kFeatureDim), z(size_t(kEvalBatch) * K);
+  std::vector<double> p(K);
   for (int64_t start = 0; start < set.n; start += kEvalBatch) {
     const int n = static_cast<int>(std::min<int64_t>(kEvalBatch, set.n - start));
     net.forward(set.image(start), n, f.data(), z.data());
     for (int i = 0; i < n; ++i) {
       for (int d = 0; d < kFeatureDim; ++d) feats(start + i, d) = f[size_t(i) * kFeatureDim + d];
       if (probs) {
-        const float* zi = z.data() + size_t(i) * K;
-        const float mx = *std::max_element(zi, zi + K);
-        double sum = 0;
-        for (int k = 0; k < K; ++k) sum += std::exp(double(zi[k] - mx));
-        for (int k = 0; k < K; ++k) (*probs)(start + i, k) = std::exp(double(zi[k] - mx)) / sum;
+        softmax(z.data() + size_t(i) * K, K, p.data());
+        for (int k = 0; k < K; ++k) (*probs)(start + i, k) = p[k];
       }
     }
   }
