@@ -112,20 +112,30 @@ void transpose_into(T* Wt, const T* W, int M, int K) {
 }  // namespace
 
 // ---- element-wise -------------------------------------------------------------------------------
+// Loops over whole activations run on all OpenMP threads once they are large enough to pay for
+// the fork. Results do not depend on the thread count: each element, and each (n, c) sum, is
+// computed by one thread in a fixed order.
+namespace {
+constexpr size_t kParallelMin = size_t{1} << 15;
+}
 template <class T>
 void relu_forward(T* y, const T* x, size_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
 }
 template <class T>
 void relu_backward(T* dx, const T* y, const T* dy, size_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
 }
 template <class T>
 void silu_forward(T* y, const T* x, size_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; ++i) y[i] = x[i] / (T(1) + std::exp(-x[i]));
 }
 template <class T>
 void silu_backward(T* dx, const T* x, const T* dy, size_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; ++i) {
     const T s = T(1) / (T(1) + std::exp(-x[i]));
     dx[i] = dy[i] * s * (T(1) + x[i] * (T(1) - s));
@@ -133,14 +143,17 @@ void silu_backward(T* dx, const T* x, const T* dy, size_t n) {
 }
 template <class T>
 void tanh_forward(T* y, const T* x, size_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
 }
 template <class T>
 void tanh_backward(T* dx, const T* y, const T* dy, size_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
 }
 template <class T>
 void add_forward(T* y, const T* a, const T* b, size_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
 }
 
@@ -160,6 +173,7 @@ void timestep_embedding(T* out, const int* t, int N, int dim) {
 
 template <class T>
 void avgpool_forward(T* y, const T* x, int N, int C, int HW) {
+#pragma omp parallel for schedule(static) if (size_t(N) * C * HW >= kParallelMin)
   for (int i = 0; i < N * C; ++i) {
     T s = 0;
     for (int j = 0; j < HW; ++j) s += x[static_cast<size_t>(i) * HW + j];
@@ -168,6 +182,7 @@ void avgpool_forward(T* y, const T* x, int N, int C, int HW) {
 }
 template <class T>
 void avgpool_backward(T* dx, const T* dy, int N, int C, int HW) {
+#pragma omp parallel for schedule(static) if (size_t(N) * C * HW >= kParallelMin)
   for (int i = 0; i < N * C; ++i)
     for (int j = 0; j < HW; ++j) dx[static_cast<size_t>(i) * HW + j] = dy[i] / T(HW);
 }
@@ -175,6 +190,7 @@ void avgpool_backward(T* dx, const T* dy, int N, int C, int HW) {
 template <class T>
 void concat_forward(T* y, const T* a, const T* b, int N, int Ca, int Cb, int HW) {
   const size_t sa = static_cast<size_t>(Ca) * HW, sb = static_cast<size_t>(Cb) * HW;
+#pragma omp parallel for schedule(static) if (N * (sa + sb) >= kParallelMin)
   for (int n = 0; n < N; ++n) {
     std::memcpy(y + n * (sa + sb), a + n * sa, sa * sizeof(T));
     std::memcpy(y + n * (sa + sb) + sa, b + n * sb, sb * sizeof(T));
@@ -183,6 +199,7 @@ void concat_forward(T* y, const T* a, const T* b, int N, int Ca, int Cb, int HW)
 template <class T>
 void concat_backward(T* da, T* db, const T* dy, int N, int Ca, int Cb, int HW) {
   const size_t sa = static_cast<size_t>(Ca) * HW, sb = static_cast<size_t>(Cb) * HW;
+#pragma omp parallel for schedule(static) if (N * (sa + sb) >= kParallelMin)
   for (int n = 0; n < N; ++n) {
     if (da) std::memcpy(da + n * sa, dy + n * (sa + sb), sa * sizeof(T));
     if (db) std::memcpy(db + n * sb, dy + n * (sa + sb) + sa, sb * sizeof(T));
@@ -191,11 +208,13 @@ void concat_backward(T* da, T* db, const T* dy, int N, int Ca, int Cb, int HW) {
 
 template <class T>
 void chscale_forward(T* y, const T* x, const T* s, int N, int C, int HW) {
+#pragma omp parallel for schedule(static) if (size_t(N) * C * HW >= kParallelMin)
   for (int i = 0; i < N * C; ++i)
     for (int j = 0; j < HW; ++j) y[static_cast<size_t>(i) * HW + j] = x[static_cast<size_t>(i) * HW + j] * s[i];
 }
 template <class T>
 void chscale_backward(T* dx, T* ds, const T* x, const T* s, const T* dy, int N, int C, int HW) {
+#pragma omp parallel for schedule(static) if (size_t(N) * C * HW >= kParallelMin)
   for (int i = 0; i < N * C; ++i) {
     const size_t o = static_cast<size_t>(i) * HW;
     if (ds) {
@@ -210,11 +229,13 @@ void chscale_backward(T* dx, T* ds, const T* x, const T* s, const T* dy, int N, 
 
 template <class T>
 void bcast_add_forward(T* x, const T* e, int N, int C, int HW) {
+#pragma omp parallel for schedule(static) if (size_t(N) * C * HW >= kParallelMin)
   for (int i = 0; i < N * C; ++i)
     for (int j = 0; j < HW; ++j) x[static_cast<size_t>(i) * HW + j] += e[i];
 }
 template <class T>
 void bcast_add_backward(T* de, const T* dy, int N, int C, int HW) {
+#pragma omp parallel for schedule(static) if (size_t(N) * C * HW >= kParallelMin)
   for (int i = 0; i < N * C; ++i) {
     T acc = 0;
     for (int j = 0; j < HW; ++j) acc += dy[static_cast<size_t>(i) * HW + j];
@@ -223,6 +244,13 @@ void bcast_add_backward(T* de, const T* dy, int N, int C, int HW) {
 }
 
 namespace {
+// Output columns ow whose input column iw = ow*s + off lies in [0, W): [lo, hi).
+inline void valid_range(int off, int s, int W, int Wo, int& lo, int& hi) {
+  lo = off >= 0 ? 0 : std::min(Wo, (-off + s - 1) / s);
+  hi = W - off <= 0 ? 0 : std::min(Wo, (W - off + s - 1) / s);
+  if (hi < lo) hi = lo;
+}
+
 // im2col writing rows of length Ho*Wo at stride `ld` (so several images can share one col matrix).
 template <class T>
 void im2col_ld(T* col, size_t ld, const T* x, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
@@ -231,6 +259,9 @@ void im2col_ld(T* col, size_t ld, const T* x, int C, int H, int W, int k, int s,
     for (int ki = 0; ki < k; ++ki)
       for (int kj = 0; kj < k; ++kj) {
         T* row = col + (static_cast<size_t>(c * k + ki) * k + kj) * ld;
+        const int off = kj - p;  // iw = ow*s + off
+        int lo, hi;
+        valid_range(off, s, W, Wo, lo, hi);
         for (int oh = 0; oh < Ho; ++oh) {
           const int ih = oh * s - p + ki;
           T* r = row + oh * Wo;
@@ -239,18 +270,14 @@ void im2col_ld(T* col, size_t ld, const T* x, int C, int H, int W, int k, int s,
             continue;
           }
           const T* xr = x + (static_cast<size_t>(c) * H + ih) * W;
+          for (int ow = 0; ow < lo; ++ow) r[ow] = T(0);
           if (s == 1) {
-            const int off = kj - p;  // iw = ow + off
-            const int lo = std::max(0, -off), hi = std::min(Wo, W - off);
-            for (int ow = 0; ow < lo; ++ow) r[ow] = T(0);
+#pragma omp simd
             for (int ow = lo; ow < hi; ++ow) r[ow] = xr[ow + off];
-            for (int ow = std::max(hi, lo); ow < Wo; ++ow) r[ow] = T(0);
           } else {
-            for (int ow = 0; ow < Wo; ++ow) {
-              const int iw = ow * s - p + kj;
-              r[ow] = (iw >= 0 && iw < W) ? xr[iw] : T(0);
-            }
+            for (int ow = lo; ow < hi; ++ow) r[ow] = xr[ow * s + off];
           }
+          for (int ow = hi; ow < Wo; ++ow) r[ow] = T(0);
         }
       }
 }
@@ -261,14 +288,19 @@ void col2im_add_ld(T* x, const T* col, size_t ld, int C, int H, int W, int k, in
     for (int ki = 0; ki < k; ++ki)
       for (int kj = 0; kj < k; ++kj) {
         const T* row = col + (static_cast<size_t>(c * k + ki) * k + kj) * ld;
+        const int off = kj - p;  // iw = ow*s + off
+        int lo, hi;
+        valid_range(off, s, W, Wo, lo, hi);
         for (int oh = 0; oh < Ho; ++oh) {
           const int ih = oh * s - p + ki;
           if (ih < 0 || ih >= H) continue;
           T* xr = x + (static_cast<size_t>(c) * H + ih) * W;
           const T* r = row + oh * Wo;
-          for (int ow = 0; ow < Wo; ++ow) {
-            const int iw = ow * s - p + kj;
-            if (iw >= 0 && iw < W) xr[iw] += r[ow];
+          if (s == 1) {
+#pragma omp simd
+            for (int ow = lo; ow < hi; ++ow) xr[ow + off] += r[ow];
+          } else {
+            for (int ow = lo; ow < hi; ++ow) xr[ow * s + off] += r[ow];
           }
         }
       }
@@ -340,16 +372,41 @@ void Linear<T>::backward(T* dx, const T* x, const T* dy, int N) {
 }
 
 // ---- Conv2d -------------------------------------------------------------------------------------
-// Adds per-block weight/bias gradient partials (each [n_w weights | n_b biases]) into the
-// registry's gradients in block order, so the sum is the same for any thread count.
+namespace {
+// Channel planes of m consecutive images as rows: src [m, C, P] -> dst [m*P, C].
 template <class T>
-void add_block_partials(T* gw, T* gb, const std::vector<Buf<T>>& parts, int nblk, size_t n_w, int n_b) {
+void planes_to_rows(T* dst, const T* src, int m, int C, int P) {
+  for (int j = 0; j < m; ++j)
+    for (int c = 0; c < C; ++c) {
+      const T* s = src + (static_cast<size_t>(j) * C + c) * P;
+      T* d = dst + static_cast<size_t>(j) * P * C + c;
+      for (int q = 0; q < P; ++q) d[static_cast<size_t>(q) * C] = s[q];
+    }
+}
+
+// Weight-gradient partial of one block, transposed: gT[K, R] = A[K, L] D[R, L]^T, where R is the
+// weight's row count and Dt = D^T [L, R]. R >= 16 runs on the GEMM kernel (it needs Dt); thin
+// weights (R < 16, e.g. the 1-channel output convolution) use row dot products of A and D.
+template <class T>
+void weight_grad_t(T* gT, const T* A, const T* D, const T* Dt, int K, int R, size_t L) {
+  if (R >= 16)
+    gemm_rm(K, R, static_cast<int>(L), A, Dt, gT);
+  else
+    Map<T>(gT, K, R).noalias() = CMap<T>(A, K, L).lazyProduct(CMap<T>(D, R, L).transpose());
+}
+
+// Adds per-block partials (each [weight gradient transposed as [K, R] | n_bias biases]) into the
+// registry's gradients (weight [R, K]) in block order, so the sum is the same for any thread count.
+template <class T>
+void add_block_partials(T* gw, T* gb, const std::vector<Buf<T>>& parts, int nblk, int R, int K, int n_bias) {
   for (int blk = 0; blk < nblk; ++blk) {
     const T* part = parts[blk].data();
-    for (size_t i = 0; i < n_w; ++i) gw[i] += part[i];
-    for (int o = 0; o < n_b; ++o) gb[o] += part[n_w + o];
+    for (int k = 0; k < K; ++k)
+      for (int r = 0; r < R; ++r) gw[static_cast<size_t>(r) * K + k] += part[static_cast<size_t>(k) * R + r];
+    for (int o = 0; o < n_bias; ++o) gb[o] += part[static_cast<size_t>(K) * R + o];
   }
 }
+}  // namespace
 
 template <class T>
 Conv2d<T>::Conv2d(ParamRegistryT<T>& reg, const std::string& name, int cin_, int cout_, int k_, int stride_,
@@ -403,6 +460,7 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
   ensure_threads(col_);
   ensure_threads(dcol_);
   ensure_threads(dy_);
+  ensure_threads(dyt_);
   if (dw_.size() < static_cast<size_t>(nblk)) dw_.resize(nblk);
   T* wt = wt_.get(static_cast<size_t>(K) * cout);  // W^T: [K, cout]
   if (dx) transpose_into(wt, reg_->param(w), cout, K);
@@ -420,9 +478,13 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
         std::memcpy(dyb + o * cols + static_cast<size_t>(j) * P, dy + (static_cast<size_t>(n0 + j) * cout + o) * P,
                     P * sizeof(T));
     }
-    CMap<T> dYb(dyb, cout, cols);
-    T* part = dw_[blk].get(static_cast<size_t>(cout) * K + cout);
-    Map<T>(part, cout, K).noalias() = dYb * CMap<T>(col, K, cols).transpose();
+    T* dyt = nullptr;  // dYb^T: [nb*P, cout], for the weight-gradient GEMM
+    if (cout >= 16) {
+      dyt = dyt_[tid].get(static_cast<size_t>(cout) * nb * P);
+      planes_to_rows(dyt, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
+    }
+    T* part = dw_[blk].get(static_cast<size_t>(cout) * K + cout);  // [dW^T: K x cout | db]
+    weight_grad_t(part, col, dyb, dyt, K, cout, cols);
     for (int o = 0; o < cout; ++o) {  // plain loop: deterministic summation order
       T s = 0;
       for (size_t q = 0; q < cols; ++q) s += dyb[o * cols + q];
@@ -438,7 +500,7 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
       }
     }
   }
-  add_block_partials(reg_->grad(w), reg_->grad(b), dw_, nblk, static_cast<size_t>(cout) * K, cout);
+  add_block_partials(reg_->grad(w), reg_->grad(b), dw_, nblk, cout, K, cout);
 }
 
 // ---- ConvTranspose2d ----------------------------------------------------------------------------
@@ -497,6 +559,7 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
   const int nb = images_per_block(N, P, omp_get_max_threads()), nblk = (N + nb - 1) / nb;
   ensure_threads(col_);
   ensure_threads(xb_);
+  ensure_threads(xbt_);
   if (dw_.size() < static_cast<size_t>(nblk)) dw_.resize(nblk);
 #pragma omp parallel for schedule(static)
   for (int blk = 0; blk < nblk; ++blk) {
@@ -520,8 +583,12 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
         dbp[o] += s;
       }
     }
-    CMap<T> dC(dc, K, cols);
-    Map<T>(part, cin, K).noalias() = CMap<T>(xb, cin, cols) * dC.transpose();
+    T* xbt = nullptr;  // Xb^T: [nb*P, cin], for the weight-gradient GEMM
+    if (cin >= 16) {
+      xbt = xbt_[tid].get(static_cast<size_t>(cin) * nb * P);
+      planes_to_rows(xbt, x + static_cast<size_t>(n0) * cin * P, m, cin, P);
+    }
+    weight_grad_t(part, dc, xb, xbt, K, cin, cols);  // [dW^T: K x cin | db]
     if (dx) {
       gemm_rm(cin, static_cast<int>(cols), K, reg_->param(w), dc, xb);  // xb reused for dXb
       for (int j = 0; j < m; ++j)
@@ -530,7 +597,7 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
                       P * sizeof(T));
     }
   }
-  add_block_partials(reg_->grad(w), reg_->grad(b), dw_, nblk, static_cast<size_t>(cin) * K, cout);
+  add_block_partials(reg_->grad(w), reg_->grad(b), dw_, nblk, cin, K, cout);
 }
 
 // ---- GroupNorm ----------------------------------------------------------------------------------
@@ -669,7 +736,7 @@ void ResBlock<T>::forward(T* y, const T* x, const T* temb, int N, int H, int W) 
   }
   if (has_skip) {
     skip_.forward(y, x, N, H, W);
-    for (size_t i = 0; i < no; ++i) y[i] += h3[i];
+    add_forward(y, y, h3, no);
   } else {
     add_forward(y, h3, x, no);
   }
@@ -708,9 +775,9 @@ void ResBlock<T>::backward(T* dx, const T* x, const T* temb, const T* dy, int N,
   if (has_skip) {
     T* dIn = dIn_.get(ni);
     skip_.backward(dIn, x, dy, N, H, W);
-    for (size_t i = 0; i < ni; ++i) dx[i] += dIn[i];
+    add_forward(dx, dx, dIn, ni);
   } else {
-    for (size_t i = 0; i < ni; ++i) dx[i] += dy[i];
+    add_forward(dx, dx, dy, ni);
   }
 }
 

@@ -186,7 +186,7 @@ void UNetT<T>::backward(const T* deps, T* dx) {
       T* gprev = gE_[i - 1].get(sz(i - 1));
       down_[i - 1].backward(gprev, e_[i - 1].data(), gin, B, size_[i - 1], size_[i - 1]);
       const T* gs = gSkip_[i - 1].data();
-      for (size_t k = 0; k < sz(i - 1); ++k) gprev[k] += gs[k];
+      add_forward(gprev, gprev, gs, sz(i - 1));
     } else {
       init_.backward(dx, x_.data(), gin, B, S, S);
     }

@@ -88,8 +88,8 @@ class Conv2d {
 
  private:
   ParamRegistryT<T>* reg_ = nullptr;
-  std::vector<Buf<T>> col_, dcol_, dy_;  // per OpenMP thread
-  std::vector<Buf<T>> dw_;               // per block of images: dW, db partials
+  std::vector<Buf<T>> col_, dcol_, dy_, dyt_;  // per OpenMP thread
+  std::vector<Buf<T>> dw_;                     // per block of images: dW^T, db partials
   Buf<T> wt_;                            // W^T for the input-gradient GEMM
 };
 
@@ -109,8 +109,8 @@ class ConvTranspose2d {
 
  private:
   ParamRegistryT<T>* reg_ = nullptr;
-  std::vector<Buf<T>> col_, xb_;  // per OpenMP thread
-  std::vector<Buf<T>> dw_;        // per block of images
+  std::vector<Buf<T>> col_, xb_, xbt_;  // per OpenMP thread
+  std::vector<Buf<T>> dw_;              // per block of images: dW^T, db partials
   Buf<T> wt_;                     // W^T for the forward GEMM
 };
 
