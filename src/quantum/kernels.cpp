@@ -104,20 +104,42 @@ inline __m512d mac2(const CM& a, __m512d x, __m512d xs, const CM& b, __m512d y, 
   const __m512d c = _mm512_fmadd_pd(a.i, xs, _mm512_mul_pd(b.i, ys));
   return _mm512_fmadd_pd(b.r, y, _mm512_fmaddsub_pd(a.r, x, c));
 }
+// The matrix's structure picks the cheapest exact update (per output register):
+//  Real  — all four elements real (RY, H, X, Z, ...): 2 FMA-class ops, no shuffles;
+//  XType — real diagonal, imaginary off-diagonal (RX, Y up to phase): 2 ops + 1 shuffle, since
+//          (i b) y = b (-Im y, Re y) is a lane swap times a sign pattern;
+//  General — 4 ops + shared shuffles.
 struct VM2 {
+  enum class Kind { Real, XType, General };
   CM m00, m01, m10, m11;
-  bool real;  // all four elements real (RY, H, X, Z, ...): half the arithmetic, no shuffles
+  __m512d s01, s10;  // XType: (-b, b, -b, b, ...) for off-diagonal elements i*b
+  Kind kind;
+  static __m512d imag_pattern(cplx c) { return _mm512_setr_pd(-c.imag(), c.imag(), -c.imag(), c.imag(), -c.imag(), c.imag(), -c.imag(), c.imag()); }
   explicit VM2(const Mat2& m)
       : m00(bcast(m[0])), m01(bcast(m[1])), m10(bcast(m[2])), m11(bcast(m[3])),
-        real(m[0].imag() == 0 && m[1].imag() == 0 && m[2].imag() == 0 && m[3].imag() == 0) {}
+        s01(imag_pattern(m[1])), s10(imag_pattern(m[2])) {
+    const bool diag_real = m[0].imag() == 0 && m[3].imag() == 0;
+    if (diag_real && m[1].imag() == 0 && m[2].imag() == 0)
+      kind = Kind::Real;
+    else if (diag_real && m[1].real() == 0 && m[2].real() == 0)
+      kind = Kind::XType;
+    else
+      kind = Kind::General;
+  }
   void apply(__m512d& x, __m512d& y) const {
-    if (real) {
+    if (kind == Kind::Real) {
       const __m512d nx = _mm512_fmadd_pd(m01.r, y, _mm512_mul_pd(m00.r, x));
       y = _mm512_fmadd_pd(m11.r, y, _mm512_mul_pd(m10.r, x));
       x = nx;
       return;
     }
     const __m512d xs = swap_ri(x), ys = swap_ri(y);
+    if (kind == Kind::XType) {
+      const __m512d nx = _mm512_fmadd_pd(s01, ys, _mm512_mul_pd(m00.r, x));
+      y = _mm512_fmadd_pd(s10, xs, _mm512_mul_pd(m11.r, y));
+      x = nx;
+      return;
+    }
     const __m512d nx = mac2(m00, x, xs, m01, y, ys);
     y = mac2(m10, x, xs, m11, y, ys);
     x = nx;
