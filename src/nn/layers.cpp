@@ -7,15 +7,15 @@
 #include <omp.h>
 
 #include <Eigen/Core>
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
+#include "conv_shifted.hpp"
+#include "gemm.hpp"
 #include "qdiff/core/error.hpp"
 
 namespace qdiff::nn {
@@ -32,75 +32,6 @@ template <class T>
 void ensure_threads(std::vector<Buf<T>>& v) {
   const size_t nt = static_cast<size_t>(omp_get_max_threads());
   if (v.size() < nt) v.resize(nt);
-}
-
-// ---- GEMM used by the convolutions ------------------------------------------------------------
-// C[M,N] = A[M,K] * B[K,N], row-major, lda = K, ldb = ldc = N. For float on AVX-512 a register-
-// blocked kernel (tiles of R<=8 rows x 32 columns, B streamed row by row, N tail masked): measured
-// 91-112 GFLOP/s on one Zen 4 core at the U-Net's shapes where Eigen's GEMM gives 77-86. The
-// summation order (k ascending) is fixed, independent of alignment. Other cases use Eigen.
-#if defined(__AVX512F__)
-template <int R>
-inline void gemm_tile(int N, int K, const float* A, const float* B, float* C, int n0, __mmask16 m0, __mmask16 m1) {
-  __m512 c0[R], c1[R];
-  for (int i = 0; i < R; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
-  for (int k = 0; k < K; ++k) {
-    const float* b = B + static_cast<size_t>(k) * N + n0;
-    const __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
-#pragma GCC unroll 8
-    for (int i = 0; i < R; ++i) {
-      const __m512 a = _mm512_set1_ps(A[static_cast<size_t>(i) * K + k]);
-      c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
-      c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
-    }
-  }
-  for (int i = 0; i < R; ++i) {
-    _mm512_mask_storeu_ps(C + static_cast<size_t>(i) * N + n0, m0, c0[i]);
-    _mm512_mask_storeu_ps(C + static_cast<size_t>(i) * N + n0 + 16, m1, c1[i]);
-  }
-}
-
-bool use_eigen_gemm() {
-  static const bool v = [] {
-    const char* e = std::getenv("QDIFF_NN_GEMM");
-    return e && std::string(e) == "eigen";
-  }();
-  return v;
-}
-
-void gemm_rm(int M, int N, int K, const float* A, const float* B, float* C) {
-  if (use_eigen_gemm()) {
-    Map<float>(C, M, N).noalias() = CMap<float>(A, M, K) * CMap<float>(B, K, N);
-    return;
-  }
-  for (int n0 = 0; n0 < N; n0 += 32) {
-    const int rem = std::min(32, N - n0);
-    const __mmask16 m0 = rem >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << rem) - 1);
-    const __mmask16 m1 = rem >= 32 ? __mmask16(0xFFFF) : rem > 16 ? __mmask16((1u << (rem - 16)) - 1) : __mmask16(0);
-    int mi = 0;
-    for (; mi + 8 <= M; mi += 8)
-      gemm_tile<8>(N, K, A + static_cast<size_t>(mi) * K, B, C + static_cast<size_t>(mi) * N, n0, m0, m1);
-    const float* a = A + static_cast<size_t>(mi) * K;
-    float* c = C + static_cast<size_t>(mi) * N;
-    switch (M - mi) {
-      case 0: break;
-      case 1: gemm_tile<1>(N, K, a, B, c, n0, m0, m1); break;
-      case 2: gemm_tile<2>(N, K, a, B, c, n0, m0, m1); break;
-      case 3: gemm_tile<3>(N, K, a, B, c, n0, m0, m1); break;
-      case 4: gemm_tile<4>(N, K, a, B, c, n0, m0, m1); break;
-      case 5: gemm_tile<5>(N, K, a, B, c, n0, m0, m1); break;
-      case 6: gemm_tile<6>(N, K, a, B, c, n0, m0, m1); break;
-      default: gemm_tile<7>(N, K, a, B, c, n0, m0, m1); break;
-    }
-  }
-}
-#else
-void gemm_rm(int M, int N, int K, const float* A, const float* B, float* C) {
-  Map<float>(C, M, N).noalias() = CMap<float>(A, M, K) * CMap<float>(B, K, N);
-}
-#endif
-void gemm_rm(int M, int N, int K, const double* A, const double* B, double* C) {
-  Map<double>(C, M, N).noalias() = CMap<double>(A, M, K) * CMap<double>(B, K, N);
 }
 
 // Wt[K,M] = W[M,K]^T (row-major), for the GEMMs that need the transposed weight.
@@ -390,7 +321,7 @@ void planes_to_rows(T* dst, const T* src, int m, int C, int P) {
 template <class T>
 void weight_grad_t(T* gT, const T* A, const T* D, const T* Dt, int K, int R, size_t L) {
   if (R >= 16)
-    gemm_rm(K, R, static_cast<int>(L), A, Dt, gT);
+    gemm::gemm(K, R, static_cast<int>(L), A, Dt, gT);
   else
     Map<T>(gT, K, R).noalias() = CMap<T>(A, K, L).lazyProduct(CMap<T>(D, R, L).transpose());
 }
@@ -426,6 +357,14 @@ int64_t Conv2d<T>::macs(int H, int W) const {
 template <class T>
 void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
   // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]. Per block of nb images: col: [K, nb*P], Yb = W col: [cout, nb*P]
+  if constexpr (std::is_same_v<T, float>) {
+    if (shifted::applies(k, stride, pad)) {  // stride 1: no im2col (conv_shifted.hpp)
+      ensure_threads(col_);
+      ensure_threads(dcol_);
+      shifted::forward({N, cin, cout, k, pad, H, W}, y, x, reg_->param(w), reg_->param(b), col_, dcol_, row_off_);
+      return;
+    }
+  }
   const int Ho = out_size(H), Wo = out_size(W), P = Ho * Wo, K = cin * k * k;
   const int nb = images_per_block(N, P, omp_get_max_threads()), nblk = (N + nb - 1) / nb;
   ensure_threads(col_);
@@ -441,7 +380,7 @@ void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
     for (int j = 0; j < m; ++j)
       im2col_ld(col + static_cast<size_t>(j) * P, cols, x + static_cast<size_t>(n0 + j) * cin * H * W, cin, H, W, k,
                 stride, pad, Ho, Wo);
-    gemm_rm(cout, static_cast<int>(cols), K, reg_->param(w), col, yb);
+    gemm::gemm(cout, static_cast<int>(cols), K, reg_->param(w), col, yb);
     for (int j = 0; j < m; ++j)
       for (int o = 0; o < cout; ++o) {
         const T* src = yb + o * cols + static_cast<size_t>(j) * P;
@@ -455,6 +394,15 @@ template <class T>
 void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
   // dy: [N,cout,Ho,Wo]. Per block: dYb: [cout, nb*P]; dW += dYb col^T; db += row sums;
   // dcol = W^T dYb: [K, nb*P] -> col2im into dx. Block partials are reduced in block order.
+  if constexpr (std::is_same_v<T, float>) {
+    if (shifted::applies(k, stride, pad)) {  // stride 1: no im2col/col2im (conv_shifted.hpp)
+      for (auto* v : {&col_, &dcol_, &dy_, &dyt_, &dw_}) ensure_threads(*v);
+      const int threads = shifted::backward({N, cin, cout, k, pad, H, W}, dx, x, reg_->param(w), dy, dw_, col_, dy_,
+                                            dyt_, dcol_, wt_, row_off_, drow_off_);
+      add_block_partials(reg_->grad(w), reg_->grad(b), dw_, threads, cout, cin * k * k, cout);
+      return;
+    }
+  }
   const int Ho = out_size(H), Wo = out_size(W), P = Ho * Wo, K = cin * k * k;
   const int nb = images_per_block(N, P, omp_get_max_threads()), nblk = (N + nb - 1) / nb;
   ensure_threads(col_);
@@ -492,7 +440,7 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
     }
     if (dx) {
       T* dc = dcol_[tid].get(static_cast<size_t>(K) * nb * P);
-      gemm_rm(K, static_cast<int>(cols), cout, wt, dyb, dc);
+      gemm::gemm(K, static_cast<int>(cols), cout, wt, dyb, dc);
       for (int j = 0; j < m; ++j) {
         T* dxn = dx + static_cast<size_t>(n0 + j) * cin * H * W;
         std::fill(dxn, dxn + static_cast<size_t>(cin) * H * W, T(0));
@@ -542,7 +490,7 @@ void ConvTranspose2d<T>::forward(T* y, const T* x, int N, int H, int W) {
       for (int i = 0; i < cin; ++i)
         std::memcpy(xb + i * cols + static_cast<size_t>(j) * P, x + (static_cast<size_t>(n0 + j) * cin + i) * P,
                     P * sizeof(T));
-    gemm_rm(K, static_cast<int>(cols), cin, wt, xb, c);
+    gemm::gemm(K, static_cast<int>(cols), cin, wt, xb, c);
     for (int j = 0; j < m; ++j) {
       T* yn = y + static_cast<size_t>(n0 + j) * cout * Ho * Wo;
       for (int o = 0; o < cout; ++o)
@@ -590,7 +538,7 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
     }
     weight_grad_t(part, dc, xb, xbt, K, cin, cols);  // [dW^T: K x cin | db]
     if (dx) {
-      gemm_rm(cin, static_cast<int>(cols), K, reg_->param(w), dc, xb);  // xb reused for dXb
+      gemm::gemm(cin, static_cast<int>(cols), K, reg_->param(w), dc, xb);  // xb reused for dXb
       for (int j = 0; j < m; ++j)
         for (int i = 0; i < cin; ++i)
           std::memcpy(dx + (static_cast<size_t>(n0 + j) * cin + i) * P, xb + i * cols + static_cast<size_t>(j) * P,

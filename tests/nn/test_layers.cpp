@@ -359,10 +359,11 @@ TEST(Layers, HarnessDetectsWrongGradient) {
   EXPECT_NONFATAL_FAILURE(wrong_silu_gradcheck(), "relative error");
 }
 
-// The float path runs different code from the double one gradchecked above (the AVX-512 GEMM
-// kernel for forward, input and weight gradients; row dot products for thin weights). Its
-// backward must match the double backward of the same layer on the same data, with blocks of
-// several images (N = 5) and thick (>= 16) and thin weight matrices.
+// The float path runs different code from the double one gradchecked above: the AVX-512 GEMM
+// kernel for forward, input and weight gradients, row dot products for thin weights, and for
+// stride 1 the shifted-view convolution without im2col (conv_shifted.hpp). Its forward and
+// backward must match the double ones of the same layer on the same data, with several images
+// (N = 5), thick (>= 16) and thin weight matrices, and every padding case of the stride-1 path.
 template <template <class> class Layer>
 void check_float_backward_matches_double(int cin, int cout, int k, int s, int p, int H) {
   ParamRegistryT<double> rd;
@@ -402,8 +403,13 @@ void check_float_backward_matches_double(int cin, int cout, int k, int s, int p,
 }
 
 TEST(Layers, FloatConvBackwardMatchesDouble) {
-  check_float_backward_matches_double<Conv2d>(3, 20, 3, 1, 1, 9);   // thick weight: GEMM kernel
-  check_float_backward_matches_double<Conv2d>(20, 3, 3, 2, 1, 9);   // thin weight: dot products
+  check_float_backward_matches_double<Conv2d>(3, 20, 3, 1, 1, 9);   // stride 1, thick weight
+  check_float_backward_matches_double<Conv2d>(20, 3, 3, 1, 1, 9);   // stride 1, thin weight
+  check_float_backward_matches_double<Conv2d>(4, 18, 3, 1, 0, 7);   // stride 1, no padding
+  check_float_backward_matches_double<Conv2d>(5, 7, 5, 1, 2, 8);    // stride 1, k 5
+  check_float_backward_matches_double<Conv2d>(3, 16, 2, 1, 3, 6);   // padding > k-1: im2col path
+  check_float_backward_matches_double<Conv2d>(20, 3, 3, 2, 1, 9);   // stride 2, thin weight
+  check_float_backward_matches_double<Conv2d>(9, 20, 3, 2, 1, 9);   // stride 2, thick weight
   check_float_backward_matches_double<Conv2d>(17, 33, 1, 1, 0, 6);  // N tails of the kernel
   check_float_backward_matches_double<ConvTranspose2d>(20, 5, 2, 2, 0, 5);
   check_float_backward_matches_double<ConvTranspose2d>(5, 18, 3, 2, 1, 5);

@@ -89,8 +89,9 @@ class Conv2d {
  private:
   ParamRegistryT<T>* reg_ = nullptr;
   std::vector<Buf<T>> col_, dcol_, dy_, dyt_;  // per OpenMP thread
-  std::vector<Buf<T>> dw_;                     // per block of images: dW^T, db partials
-  Buf<T> wt_;                            // W^T for the input-gradient GEMM
+  std::vector<Buf<T>> dw_;                     // per block of images (or thread): dW^T, db partials
+  Buf<T> wt_;                                  // W^T (or the flipped kernel) for the input gradient
+  std::vector<int> row_off_, drow_off_;        // stride-1 path: offsets of the shifted views
 };
 
 // ConvTranspose2d: x: [N,Cin,H,W] -> y: [N,Cout,Ho,Wo], Ho = (H-1)s - 2p + k; weight [Cin,Cout,k,k]
