@@ -73,6 +73,8 @@ class Linear {
 };
 
 // Conv2d: x: [N,Cin,H,W] -> y: [N,Cout,Ho,Wo], Ho = (H + 2p - k)/s + 1; weight [Cout,Cin,k,k].
+// Float stride-1 convolutions read shifted views of a zero-padded image (src/nn/conv_shifted.hpp);
+// other strides and double use im2col + GEMM (src/nn/gemm.hpp).
 template <class T>
 class Conv2d {
  public:
