@@ -315,6 +315,39 @@ void planes_to_rows(T* dst, const T* src, int m, int C, int P) {
     }
 }
 
+// A block of images [n0, n0 + m) of a batch split into blocks of nb images; its matrices hold
+// cols = m*P columns.
+struct Block {
+  int n0, m;
+  size_t cols;
+  Block(int blk, int nb, int N, int P) : n0(blk * nb), m(std::min(N, n0 + nb) - n0), cols(size_t(m) * P) {}
+};
+
+// Channel planes of m consecutive images into one block matrix: src [m, C, P] -> dst [C, m*P].
+template <class T>
+void images_to_block(T* dst, const T* src, int m, int C, int P) {
+  const size_t cols = static_cast<size_t>(m) * P;
+  for (int j = 0; j < m; ++j)
+    for (int c = 0; c < C; ++c)
+      std::memcpy(dst + c * cols + static_cast<size_t>(j) * P, src + (static_cast<size_t>(j) * C + c) * P, P * sizeof(T));
+}
+// And back: src [C, m*P] -> dst [m, C, P].
+template <class T>
+void block_to_images(T* dst, const T* src, int m, int C, int P) {
+  const size_t cols = static_cast<size_t>(m) * P;
+  for (int j = 0; j < m; ++j)
+    for (int c = 0; c < C; ++c)
+      std::memcpy(dst + (static_cast<size_t>(j) * C + c) * P, src + c * cols + static_cast<size_t>(j) * P, P * sizeof(T));
+}
+
+// im2col of m consecutive images [m, C, H, W] side by side: col [C*k*k, m*Ho*Wo].
+template <class T>
+void im2col_block(T* col, const T* x, int m, int C, int H, int W, int k, int s, int p, int Ho, int Wo) {
+  const size_t P = static_cast<size_t>(Ho) * Wo;
+  for (int j = 0; j < m; ++j)
+    im2col_ld(col + j * P, m * P, x + static_cast<size_t>(j) * C * H * W, C, H, W, k, s, p, Ho, Wo);
+}
+
 // Weight-gradient partial of one block, transposed: gT[K, R] = A[K, L] D[R, L]^T, where R is the
 // weight's row count and Dt = D^T [L, R]. R >= 16 runs on the GEMM kernel (it needs Dt); thin
 // weights (R < 16, e.g. the 1-channel output convolution) use row dot products of A and D.
@@ -372,14 +405,13 @@ void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
   const T* bb = reg_->param(b);
 #pragma omp parallel for schedule(static)
   for (int blk = 0; blk < nblk; ++blk) {
-    const int n0 = blk * nb, m = std::min(N, n0 + nb) - n0;
-    const size_t cols = static_cast<size_t>(m) * P;
+    const Block bl(blk, nb, N, P);
+    const int n0 = bl.n0, m = bl.m;
+    const size_t cols = bl.cols;
     const int tid = omp_get_thread_num();
     T* col = col_[tid].get(static_cast<size_t>(K) * nb * P);
     T* yb = dcol_[tid].get(static_cast<size_t>(cout) * nb * P);
-    for (int j = 0; j < m; ++j)
-      im2col_ld(col + static_cast<size_t>(j) * P, cols, x + static_cast<size_t>(n0 + j) * cin * H * W, cin, H, W, k,
-                stride, pad, Ho, Wo);
+    im2col_block(col, x + static_cast<size_t>(n0) * cin * H * W, m, cin, H, W, k, stride, pad, Ho, Wo);
     gemm::gemm(cout, static_cast<int>(cols), K, reg_->param(w), col, yb);
     for (int j = 0; j < m; ++j)
       for (int o = 0; o < cout; ++o) {
@@ -414,18 +446,14 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
   if (dx) transpose_into(wt, reg_->param(w), cout, K);
 #pragma omp parallel for schedule(static)
   for (int blk = 0; blk < nblk; ++blk) {
-    const int n0 = blk * nb, m = std::min(N, n0 + nb) - n0;
-    const size_t cols = static_cast<size_t>(m) * P;
+    const Block bl(blk, nb, N, P);
+    const int n0 = bl.n0, m = bl.m;
+    const size_t cols = bl.cols;
     const int tid = omp_get_thread_num();
     T* col = col_[tid].get(static_cast<size_t>(K) * nb * P);
     T* dyb = dy_[tid].get(static_cast<size_t>(cout) * nb * P);
-    for (int j = 0; j < m; ++j) {
-      im2col_ld(col + static_cast<size_t>(j) * P, cols, x + static_cast<size_t>(n0 + j) * cin * H * W, cin, H, W, k,
-                stride, pad, Ho, Wo);
-      for (int o = 0; o < cout; ++o)
-        std::memcpy(dyb + o * cols + static_cast<size_t>(j) * P, dy + (static_cast<size_t>(n0 + j) * cout + o) * P,
-                    P * sizeof(T));
-    }
+    im2col_block(col, x + static_cast<size_t>(n0) * cin * H * W, m, cin, H, W, k, stride, pad, Ho, Wo);
+    images_to_block(dyb, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
     T* dyt = nullptr;  // dYb^T: [nb*P, cout], for the weight-gradient GEMM
     if (cout >= 16) {
       dyt = dyt_[tid].get(static_cast<size_t>(cout) * nb * P);
@@ -481,15 +509,13 @@ void ConvTranspose2d<T>::forward(T* y, const T* x, int N, int H, int W) {
   const T* bb = reg_->param(b);
 #pragma omp parallel for schedule(static)
   for (int blk = 0; blk < nblk; ++blk) {
-    const int n0 = blk * nb, m = std::min(N, n0 + nb) - n0;
-    const size_t cols = static_cast<size_t>(m) * P;
+    const Block bl(blk, nb, N, P);
+    const int n0 = bl.n0, m = bl.m;
+    const size_t cols = bl.cols;
     const int tid = omp_get_thread_num();
     T* xb = xb_[tid].get(static_cast<size_t>(cin) * nb * P);
     T* c = col_[tid].get(static_cast<size_t>(K) * nb * P);
-    for (int j = 0; j < m; ++j)
-      for (int i = 0; i < cin; ++i)
-        std::memcpy(xb + i * cols + static_cast<size_t>(j) * P, x + (static_cast<size_t>(n0 + j) * cin + i) * P,
-                    P * sizeof(T));
+    images_to_block(xb, x + static_cast<size_t>(n0) * cin * P, m, cin, P);
     gemm::gemm(K, static_cast<int>(cols), cin, wt, xb, c);
     for (int j = 0; j < m; ++j) {
       T* yn = y + static_cast<size_t>(n0 + j) * cout * Ho * Wo;
@@ -511,26 +537,25 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
   if (dw_.size() < static_cast<size_t>(nblk)) dw_.resize(nblk);
 #pragma omp parallel for schedule(static)
   for (int blk = 0; blk < nblk; ++blk) {
-    const int n0 = blk * nb, m = std::min(N, n0 + nb) - n0;
-    const size_t cols = static_cast<size_t>(m) * P;
+    const Block bl(blk, nb, N, P);
+    const int n0 = bl.n0, m = bl.m;
+    const size_t cols = bl.cols;
     const int tid = omp_get_thread_num();
     T* xb = xb_[tid].get(static_cast<size_t>(cin) * nb * P);
     T* dc = col_[tid].get(static_cast<size_t>(K) * nb * P);
     T* part = dw_[blk].get(static_cast<size_t>(cin) * K + cout);
     T* dbp = part + static_cast<size_t>(cin) * K;
     std::fill(dbp, dbp + cout, T(0));
+    im2col_block(dc, dy + static_cast<size_t>(n0) * cout * Ho * Wo, m, cout, Ho, Wo, k, stride, pad, H, W);
     for (int j = 0; j < m; ++j) {
       const T* dyn = dy + static_cast<size_t>(n0 + j) * cout * Ho * Wo;
-      im2col_ld(dc + static_cast<size_t>(j) * P, cols, dyn, cout, Ho, Wo, k, stride, pad, H, W);
-      for (int i = 0; i < cin; ++i)
-        std::memcpy(xb + i * cols + static_cast<size_t>(j) * P, x + (static_cast<size_t>(n0 + j) * cin + i) * P,
-                    P * sizeof(T));
       for (int o = 0; o < cout; ++o) {
         T s = 0;
         for (int q = 0; q < Ho * Wo; ++q) s += dyn[static_cast<size_t>(o) * Ho * Wo + q];
         dbp[o] += s;
       }
     }
+    images_to_block(xb, x + static_cast<size_t>(n0) * cin * P, m, cin, P);
     T* xbt = nullptr;  // Xb^T: [nb*P, cin], for the weight-gradient GEMM
     if (cin >= 16) {
       xbt = xbt_[tid].get(static_cast<size_t>(cin) * nb * P);
@@ -539,10 +564,7 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
     weight_grad_t(part, dc, xb, xbt, K, cin, cols);  // [dW^T: K x cin | db]
     if (dx) {
       gemm::gemm(cin, static_cast<int>(cols), K, reg_->param(w), dc, xb);  // xb reused for dXb
-      for (int j = 0; j < m; ++j)
-        for (int i = 0; i < cin; ++i)
-          std::memcpy(dx + (static_cast<size_t>(n0 + j) * cin + i) * P, xb + i * cols + static_cast<size_t>(j) * P,
-                      P * sizeof(T));
+      block_to_images(dx + static_cast<size_t>(n0) * cin * P, xb, m, cin, P);
     }
   }
   add_block_partials(reg_->grad(w), reg_->grad(b), dw_, nblk, cin, K, cout);
