@@ -1,6 +1,11 @@
 // Per-layer costs of the paper U-Net's convolutions (1 thread, batch 64): forward and backward of
 // each distinct Conv2d / ConvTranspose2d shape, next to a bare Eigen GEMM of the same folded
-// im2col shape (M = Cout, K = Cin*k*k, N = batch*Ho*Wo) as the floor.
+// im2col shape (M = Cout, K = Cin*k*k, N = batch*Ho*Wo) as the floor. QDIFF_NN_CONV=im2col forces
+// the im2col path for stride-1 layers (for comparison with their shifted-view path).
+// GCC 12 reports false "may be used uninitialized" warnings inside Eigen's AVX-512 GEMM (as in
+// src/nn/layers.cpp).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
