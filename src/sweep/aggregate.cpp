@@ -180,6 +180,8 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
       }
     }
     md << "\n";
+  } else {
+    md << "\nNo plots: they show metrics against data.n, which this sweep does not vary.\n";
   }
   write_file_atomic(out_dir + "/results.md", md.str());
   spdlog::info("wrote {0}/results.csv, {0}/results.md and plots", out_dir);

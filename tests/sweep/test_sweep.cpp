@@ -101,3 +101,16 @@ TEST(Sweep, QuickPresetThroughTheScriptWritesTableCsvAndPlots) {
   for (std::string line; std::getline(csv, line);) ++rows;
   EXPECT_EQ(rows, 8);
 }
+
+TEST(Sweep, WithoutAnNAxisTheTableSaysWhyThereAreNoPlots) {
+  TempDir tmp;
+  auto j = plan_json();
+  j["set"]["data.n"] = 4;
+  j["axes"] = {{"strategy", {"gaussian"}}, {"train.seed", {0}}};
+  const auto plan = sweep::plan_from_json(j, "plan");
+  sweep::run_sweep(plan, tmp.path());
+  const std::string md = read_file_text(tmp.file("results.md"));
+  EXPECT_NE(md.find("No plots: they show metrics against data.n"), std::string::npos) << md;
+  EXPECT_NE(md.find("| gaussian | 1/1 |"), std::string::npos) << md;
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("fid_vs_n.png")));
+}
