@@ -269,9 +269,10 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
       for (auto& g : dpred) g *= share;
       loss *= share;
       Distributed::allreduce_sum(&loss, 1);
+      Distributed::allgather(loss_local.data(), Bl, loss_per.data());
+    } else {
+      std::copy(loss_local.begin(), loss_local.end(), loss_per.begin());
     }
-    if (P > 1) Distributed::allgather(loss_local.data(), Bl, loss_per.data());
-    else std::copy(loss_local.begin(), loss_local.end(), loss_per.begin());
     model->zero_grad();
     model->backward(dpred.data());
     if (P > 1) Distributed::allreduce_sum(model->grads().data(), static_cast<int64_t>(model->grads().size()));

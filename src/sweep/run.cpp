@@ -58,10 +58,6 @@ Config cell_config(const SweepPlan& plan, const Cell& cell) {
   return cfg;
 }
 
-}  // namespace
-
-namespace {
-
 // Under mpirun: cells are handed out dynamically through a shared counter (a process takes the
 // next cell when it finishes one), the results are gathered on the first process, which
 // aggregates. Training inside a cell runs in one process (not data parallel).
@@ -152,11 +148,12 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
 
 void run_sweep(const SweepPlan& plan, const std::string& out_dir) {
   make_dirs(out_dir);
+  if (Distributed::is_root())
+    write_file_atomic(out_dir + "/plan.json", json({{"name", plan.name}, {"base", plan.base_config}, {"set", plan.set},
+                                                    {"strategies", plan.strategies}, {"eval", plan.eval},
+                                                    {"cells", plan.cells.size()}, {"version", version()}})
+                                                  .dump(2) + "\n");
   if (Distributed::size() > 1) return run_sweep_distributed(plan, out_dir);
-  write_file_atomic(out_dir + "/plan.json", json({{"name", plan.name}, {"base", plan.base_config}, {"set", plan.set},
-                                                  {"strategies", plan.strategies}, {"eval", plan.eval},
-                                                  {"cells", plan.cells.size()}, {"version", version()}})
-                                                .dump(2) + "\n");
   int64_t todo = 0;
   for (const auto& c : plan.cells) todo += finished_result(out_dir, c).is_null();
   spdlog::info("sweep {}: {} cells, {} finished, {} to run, into {}", plan.name, plan.cells.size(),

@@ -63,5 +63,7 @@ TEST(Mpi, SweepOverProcessesWritesTheSameTable) {
   int ok = 0;
   for (size_t p = csv.find(",ok,"); p != std::string::npos; p = csv.find(",ok,", p + 1)) ++ok;
   EXPECT_EQ(ok, 4) << csv;
+  for (const char* f : {"plan.json", "results.md", "fid_vs_n.png"})  // the files of a single-process run
+    EXPECT_TRUE(std::filesystem::exists(tmp.file(std::string("o/") + f))) << f;
   EXPECT_NE(out.find("process 1 runs cell"), std::string::npos) << "both processes should take cells: " << out;
 }
