@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up qdiff and runs the main job on the bundled data: the hybrid quantum U-Net trained on
-# 100 MNIST images (configs/mnist.json, 2000 steps, about 15 minutes on 2 cores), then a
+# 100 MNIST images (configs/mnist.json, 2000 steps, about 11 minutes on 2 cores), then a
 # 64-image sample grid from the EMA weights.
 #   scripts/demo.sh                  # the full run, into runs/mnist
 #   scripts/demo.sh --steps 200      # a shorter run (extra arguments go to `qdiff train`)

@@ -114,7 +114,10 @@ struct VM2 {
   CM m00, m01, m10, m11;
   __m512d s01, s10;  // XType: (-b, b, -b, b, ...) for off-diagonal elements i*b
   Kind kind;
-  static __m512d imag_pattern(cplx c) { return _mm512_setr_pd(-c.imag(), c.imag(), -c.imag(), c.imag(), -c.imag(), c.imag(), -c.imag(), c.imag()); }
+  static __m512d imag_pattern(cplx c) {
+    const double b = c.imag();
+    return _mm512_setr_pd(-b, b, -b, b, -b, b, -b, b);
+  }
   explicit VM2(const Mat2& m)
       : m00(bcast(m[0])), m01(bcast(m[1])), m10(bcast(m[2])), m11(bcast(m[3])),
         s01(imag_pattern(m[1])), s10(imag_pattern(m[2])) {
