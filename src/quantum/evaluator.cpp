@@ -12,15 +12,32 @@ namespace qdiff::quantum {
 BatchEvaluator::BatchEvaluator(Circuit circuit)
     : circuit_(std::make_unique<Circuit>(std::move(circuit))), program_(std::make_unique<Program>(*circuit_)) {}
 
+Precision precision_from_name(const std::string& name) {
+  if (name == "double") return Precision::Double;
+  if (name == "float") return Precision::Float;
+  throw InvalidArgument("unknown simulator precision '" + name + "' (use double or float)");
+}
+
+const char* precision_name(Precision p) { return p == Precision::Double ? "double" : "float"; }
+
 int BatchEvaluator::threads() const { return threads_ > 0 ? threads_ : omp_get_max_threads(); }
 
-// Runs every sample's circuit in parallel; readout(b, psi) turns its final state into z[b, :].
 template <class Readout>
 void BatchEvaluator::for_each_state(const double* inputs, int64_t batch, const double* weights, Readout&& readout) const {
+  if (precision_ == Precision::Float)
+    for_each_state_in<cplxf>(inputs, batch, weights, readout);
+  else
+    for_each_state_in<cplx>(inputs, batch, weights, readout);
+}
+
+// Runs every sample's circuit in parallel; readout(b, psi) turns its final state into z[b, :].
+template <class A, class Readout>
+void BatchEvaluator::for_each_state_in(const double* inputs, int64_t batch, const double* weights,
+                                       Readout&& readout) const {
   const int n_in = n_inputs();
 #pragma omp parallel num_threads(threads())
   {
-    Workspace ws;
+    WorkspaceT<A> ws;
     ws.angles.resize(circuit_->n_slots());
 #pragma omp for schedule(dynamic, 1)
     for (int64_t b = 0; b < batch; ++b) {
@@ -33,14 +50,14 @@ void BatchEvaluator::for_each_state(const double* inputs, int64_t batch, const d
 
 void BatchEvaluator::forward(const double* inputs, int64_t batch, const double* weights, double* z) const {
   const int n = n_qubits();
-  for_each_state(inputs, batch, weights, [&](int64_t b, const cplx* psi) { expectation_z_all(psi, n, z + b * n); });
+  for_each_state(inputs, batch, weights, [&](int64_t b, const auto* psi) { expectation_z_all(psi, n, z + b * n); });
 }
 
 void BatchEvaluator::forward_shots(const double* inputs, int64_t batch, const double* weights, int64_t shots,
                                    const Rng& rng, double* z) const {
   if (shots <= 0) throw InvalidArgument("forward_shots: shots must be > 0 (use forward for exact values)");
   const int n = n_qubits();
-  for_each_state(inputs, batch, weights, [&](int64_t b, const cplx* psi) {
+  for_each_state(inputs, batch, weights, [&](int64_t b, const auto* psi) {
     Rng r = rng.fork(static_cast<uint64_t>(b));
     estimate_z(psi, n, shots, r, z + b * n);
   });
@@ -48,11 +65,26 @@ void BatchEvaluator::forward_shots(const double* inputs, int64_t batch, const do
 
 void BatchEvaluator::backward(const double* inputs, int64_t batch, const double* weights, const double* dz,
                               GradMethod method, double* dinputs, double* dweights) const {
-  const int n = n_qubits(), n_in = n_inputs(), n_w = n_weights(), n_s = circuit_->n_slots();
+  const int n_w = n_weights();
   std::vector<double> dw_per_sample(dweights ? batch * n_w : 0, 0.0);  // [B, n_weights]
+  double* dws = dweights ? dw_per_sample.data() : nullptr;
+  if (precision_ == Precision::Float)
+    backward_in<cplxf>(inputs, batch, weights, dz, method, dinputs, dws);
+  else
+    backward_in<cplx>(inputs, batch, weights, dz, method, dinputs, dws);
+  if (dweights)
+    for (int64_t b = 0; b < batch; ++b)
+      for (int k = 0; k < n_w; ++k) dweights[k] += dw_per_sample[b * n_w + k];
+}
+
+// Per-sample gradients in parallel: dinputs[b, :] += ..., dw_per_sample[b, :] = ... (if not null).
+template <class A>
+void BatchEvaluator::backward_in(const double* inputs, int64_t batch, const double* weights, const double* dz,
+                                 GradMethod method, double* dinputs, double* dw_per_sample) const {
+  const int n = n_qubits(), n_in = n_inputs(), n_w = n_weights(), n_s = circuit_->n_slots();
 #pragma omp parallel num_threads(threads())
   {
-    Workspace ws;
+    WorkspaceT<A> ws;
     ws.angles.resize(n_s);
     ws.dangles.resize(n_s);
 #pragma omp for schedule(dynamic, 1)
@@ -61,12 +93,9 @@ void BatchEvaluator::backward(const double* inputs, int64_t batch, const double*
       std::fill(ws.dangles.begin(), ws.dangles.end(), 0.0);
       angle_gradient(method, *program_, ws.angles.data(), dz + b * n, ws.dangles.data(), ws);
       circuit_->bind_backward(ws.dangles.data(), dinputs ? dinputs + b * n_in : nullptr,
-                              dweights ? dw_per_sample.data() + b * n_w : nullptr);
+                              dw_per_sample ? dw_per_sample + b * n_w : nullptr);
     }
   }
-  if (dweights)
-    for (int64_t b = 0; b < batch; ++b)
-      for (int k = 0; k < n_w; ++k) dweights[k] += dw_per_sample[b * n_w + k];
 }
 
 // ---- float edges ------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ const char* grad_method_name(GradMethod m) {
   return m == GradMethod::Adjoint ? "adjoint" : "parameter_shift";
 }
 
-double z_objective(const Program& program, const double* angles, const double* c, Workspace& ws) {
+template <class A>
+double z_objective(const Program& program, const double* angles, const double* c, WorkspaceT<A>& ws) {
   program.forward(angles, ws);
   const int n = program.n_qubits();
   std::vector<double> z(n);
@@ -28,8 +29,9 @@ double z_objective(const Program& program, const double* angles, const double* c
   return l;
 }
 
+template <class A>
 void parameter_shift(const Program& program, const double* angles, const double* c, double* dangles,
-                     Workspace& ws) {
+                     WorkspaceT<A>& ws) {
   const Circuit& circuit = program.circuit();
   std::vector<double> a(angles, angles + circuit.n_slots());
   auto shifted = [&](int s, double shift) {
@@ -60,13 +62,22 @@ void parameter_shift(const Program& program, const double* angles, const double*
   }
 }
 
+template <class A>
 void angle_gradient(GradMethod method, const Program& program, const double* angles, const double* c,
-                    double* dangles, Workspace& ws) {
+                    double* dangles, WorkspaceT<A>& ws) {
   switch (method) {
     case GradMethod::Adjoint: program.adjoint(angles, c, dangles, ws); return;
     case GradMethod::ParameterShift: parameter_shift(program, angles, c, dangles, ws); return;
   }
   throw InvalidArgument("angle_gradient: unknown method");
 }
+
+#define QDIFF_GRADIENTS_FOR(A)                                                                  \
+  template double z_objective(const Program&, const double*, const double*, WorkspaceT<A>&);     \
+  template void parameter_shift(const Program&, const double*, const double*, double*, WorkspaceT<A>&); \
+  template void angle_gradient(GradMethod, const Program&, const double*, const double*, double*, WorkspaceT<A>&);
+QDIFF_GRADIENTS_FOR(cplx)
+QDIFF_GRADIENTS_FOR(cplxf)
+#undef QDIFF_GRADIENTS_FOR
 
 }  // namespace qdiff::quantum

@@ -5,11 +5,18 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <cstring>
 
 #include "qdiff/core/error.hpp"
 
 #if defined(__AVX512F__)
+// GCC 12's AVX-512 header initialises its "undefined" registers from themselves and warns about
+// it at every inlined use (GCC bug 105593, fixed in GCC 13).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 #endif
 
 namespace qdiff::quantum {
@@ -58,21 +65,27 @@ inline void for_quads(int n, int q0, int q1, F&& f) {
   }
 }
 
-struct M2 {  // a Mat2 split into re/im doubles for the hot loops
-  double r00, i00, r01, i01, r10, i10, r11, i11;
+template <class R>
+struct M2 {  // a Mat2 split into re/im scalars of the kernel's precision for the hot loops
+  R r00, i00, r01, i01, r10, i10, r11, i11;
   explicit M2(const Mat2& m)
       : r00(m[0].real()), i00(m[0].imag()), r01(m[1].real()), i01(m[1].imag()),
         r10(m[2].real()), i10(m[2].imag()), r11(m[3].real()), i11(m[3].imag()) {}
 };
 
 // (x, y) <- m (x, y) on amplitude pointer p (interleaved re/im) at indices a, b.
-inline void mat2_pair(double* p, uint64_t a, uint64_t b, const M2& m) {
-  const double xr = p[2 * a], xi = p[2 * a + 1], yr = p[2 * b], yi = p[2 * b + 1];
+template <class R>
+inline void mat2_pair(R* p, uint64_t a, uint64_t b, const M2<R>& m) {
+  const R xr = p[2 * a], xi = p[2 * a + 1], yr = p[2 * b], yi = p[2 * b + 1];
   p[2 * a] = m.r00 * xr - m.i00 * xi + m.r01 * yr - m.i01 * yi;
   p[2 * a + 1] = m.r00 * xi + m.i00 * xr + m.r01 * yi + m.i01 * yr;
   p[2 * b] = m.r10 * xr - m.i10 * xi + m.r11 * yr - m.i11 * yi;
   p[2 * b + 1] = m.r10 * xi + m.i10 * xr + m.r11 * yi + m.i11 * yr;
 }
+
+// The scalar type of an amplitude type (double for cplx, float for cplxf).
+template <class A>
+using real_of = typename A::value_type;
 
 void check_qubit(int n, int q, const char* what) {
   if (q < 0 || q >= n)
@@ -88,39 +101,106 @@ void check_pair(int n, int a, int b, const char* what) {
 }  // namespace
 
 #if defined(__AVX512F__)
-// ---- AVX-512 path: 4 complex amplitudes per register, re/im interleaved --------------------------
-// For a pair (x, y) = amplitudes with bit q = 0 / 1, registers X and Y hold 4 such x's and y's.
-// q >= 2: X, Y are contiguous loads 2^q apart. q = 0, 1: two contiguous registers are shuffled
-// into X, Y (and back on store).
+// ---- AVX-512 path: L complex amplitudes per register, re/im interleaved ------------------------
+// L = 4 in double, 8 in float. For a pair (x, y) = amplitudes with bit q = 0 / 1, registers X
+// and Y hold L such x's and y's. 2^q >= L: X, Y are contiguous loads 2^q apart. 2^q < L: two
+// contiguous registers are shuffled into X, Y (and back on store).
 namespace simd {
 
-struct CM {  // a complex matrix element broadcast over all lanes
-  __m512d r, i;
+// Sum of a register's lanes in double, in lane order.
+template <class R, int N, class Reg>
+double sum_lanes(Reg v) {
+  R lanes[N];
+  std::memcpy(lanes, &v, sizeof lanes);
+  double s = 0;
+  for (R x : lanes) s += x;
+  return s;
+}
+
+// The few register operations the kernels need, for each precision.
+template <class R>
+struct Vec;
+template <>
+struct Vec<double> {
+  using Reg = __m512d;
+  static constexpr int kComplex = 4;  // complex amplitudes per register
+  static Reg load(const double* p) { return _mm512_loadu_pd(p); }
+  static void store(double* p, Reg v) { _mm512_storeu_pd(p, v); }
+  static Reg set1(double x) { return _mm512_set1_pd(x); }
+  static Reg zero() { return _mm512_setzero_pd(); }
+  static Reg mul(Reg a, Reg b) { return _mm512_mul_pd(a, b); }
+  static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_pd(a, b, c); }
+  static Reg fmaddsub(Reg a, Reg b, Reg c) { return _mm512_fmaddsub_pd(a, b, c); }
+  static Reg swap_ri(Reg v) { return _mm512_permute_pd(v, 0x55); }
+  static double sum(Reg v) { return sum_lanes<double, 8>(v); }
+  // idx: 2L lane indices into the concatenation (a, b) of two registers
+  static __m512i lane_index(const int* idx) {
+    int64_t w[8];
+    for (int k = 0; k < 8; ++k) w[k] = idx[k];
+    return _mm512_loadu_si512(w);
+  }
+  static Reg permute2(Reg a, __m512i idx, Reg b) { return _mm512_permutex2var_pd(a, idx, b); }
 };
-inline CM bcast(cplx c) { return {_mm512_set1_pd(c.real()), _mm512_set1_pd(c.imag())}; }
-inline __m512d swap_ri(__m512d v) { return _mm512_permute_pd(v, 0x55); }
+template <>
+struct Vec<float> {
+  using Reg = __m512;
+  static constexpr int kComplex = 8;
+  static Reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
+  static Reg set1(float x) { return _mm512_set1_ps(x); }
+  static Reg zero() { return _mm512_setzero_ps(); }
+  static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
+  static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static Reg fmaddsub(Reg a, Reg b, Reg c) { return _mm512_fmaddsub_ps(a, b, c); }
+  static Reg swap_ri(Reg v) { return _mm512_permute_ps(v, 0xB1); }
+  static double sum(Reg v) { return sum_lanes<float, 16>(v); }
+  static __m512i lane_index(const int* idx) {
+    int32_t w[16];
+    for (int k = 0; k < 16; ++k) w[k] = idx[k];
+    return _mm512_loadu_si512(w);
+  }
+  static Reg permute2(Reg a, __m512i idx, Reg b) { return _mm512_permutex2var_ps(a, idx, b); }
+};
+
+// (a, b, a, b, ...) over all lanes
+template <class R>
+typename Vec<R>::Reg alternating(R a, R b) {
+  R lanes[2 * Vec<R>::kComplex];
+  for (int k = 0; k < Vec<R>::kComplex; ++k) lanes[2 * k] = a, lanes[2 * k + 1] = b;
+  return Vec<R>::load(lanes);
+}
+
+template <class R>
+struct CM {  // a complex matrix element broadcast over all lanes
+  typename Vec<R>::Reg r, i;
+};
+template <class R>
+CM<R> bcast(cplx c) {
+  return {Vec<R>::set1(static_cast<R>(c.real())), Vec<R>::set1(static_cast<R>(c.imag()))};
+}
 // a X + b Y, complex, lane-wise
-inline __m512d mac2(const CM& a, __m512d x, __m512d xs, const CM& b, __m512d y, __m512d ys) {
-  const __m512d c = _mm512_fmadd_pd(a.i, xs, _mm512_mul_pd(b.i, ys));
-  return _mm512_fmadd_pd(b.r, y, _mm512_fmaddsub_pd(a.r, x, c));
+template <class R, class Reg = typename Vec<R>::Reg>
+inline Reg mac2(const CM<R>& a, Reg x, Reg xs, const CM<R>& b, Reg y, Reg ys) {
+  using V = Vec<R>;
+  const Reg c = V::fmadd(a.i, xs, V::mul(b.i, ys));
+  return V::fmadd(b.r, y, V::fmaddsub(a.r, x, c));
 }
 // The matrix's structure picks the cheapest exact update (per output register):
 //  Real  — all four elements real (RY, H, X, Z, ...): 2 FMA-class ops, no shuffles;
 //  XType — real diagonal, imaginary off-diagonal (RX, Y up to phase): 2 ops + 1 shuffle, since
 //          (i b) y = b (-Im y, Re y) is a lane swap times a sign pattern;
 //  General — 4 ops + shared shuffles.
+template <class R>
 struct VM2 {
+  using V = Vec<R>;
+  using Reg = typename V::Reg;
   enum class Kind { Real, XType, General };
-  CM m00, m01, m10, m11;
-  __m512d s01, s10;  // XType: (-b, b, -b, b, ...) for off-diagonal elements i*b
+  CM<R> m00, m01, m10, m11;
+  Reg s01, s10;  // XType: (-b, b, -b, b, ...) for off-diagonal elements i*b
   Kind kind;
-  static __m512d imag_pattern(cplx c) {
-    const double b = c.imag();
-    return _mm512_setr_pd(-b, b, -b, b, -b, b, -b, b);
-  }
   explicit VM2(const Mat2& m)
-      : m00(bcast(m[0])), m01(bcast(m[1])), m10(bcast(m[2])), m11(bcast(m[3])),
-        s01(imag_pattern(m[1])), s10(imag_pattern(m[2])) {
+      : m00(bcast<R>(m[0])), m01(bcast<R>(m[1])), m10(bcast<R>(m[2])), m11(bcast<R>(m[3])),
+        s01(alternating<R>(-m[1].imag(), m[1].imag())), s10(alternating<R>(-m[2].imag(), m[2].imag())) {
     const bool diag_real = m[0].imag() == 0 && m[3].imag() == 0;
     if (diag_real && m[1].imag() == 0 && m[2].imag() == 0)
       kind = Kind::Real;
@@ -129,104 +209,119 @@ struct VM2 {
     else
       kind = Kind::General;
   }
-  void apply(__m512d& x, __m512d& y) const {
+  void apply(Reg& x, Reg& y) const {
     if (kind == Kind::Real) {
-      const __m512d nx = _mm512_fmadd_pd(m01.r, y, _mm512_mul_pd(m00.r, x));
-      y = _mm512_fmadd_pd(m11.r, y, _mm512_mul_pd(m10.r, x));
+      const Reg nx = V::fmadd(m01.r, y, V::mul(m00.r, x));
+      y = V::fmadd(m11.r, y, V::mul(m10.r, x));
       x = nx;
       return;
     }
-    const __m512d xs = swap_ri(x), ys = swap_ri(y);
+    const Reg xs = V::swap_ri(x), ys = V::swap_ri(y);
     if (kind == Kind::XType) {
-      const __m512d nx = _mm512_fmadd_pd(s01, ys, _mm512_mul_pd(m00.r, x));
-      y = _mm512_fmadd_pd(s10, xs, _mm512_mul_pd(m11.r, y));
+      const Reg nx = V::fmadd(s01, ys, V::mul(m00.r, x));
+      y = V::fmadd(s10, xs, V::mul(m11.r, y));
       x = nx;
       return;
     }
-    const __m512d nx = mac2(m00, x, xs, m01, y, ys);
-    y = mac2(m10, x, xs, m11, y, ys);
+    const Reg nx = mac2<R>(m00, x, xs, m01, y, ys);
+    y = mac2<R>(m10, x, xs, m11, y, ys);
     x = nx;
   }
 };
 
 // Pair loads/stores. base indexes complex amplitudes.
-struct FarIO {  // q >= 2
+template <class R>
+struct FarIO {  // 2^q >= L
+  using V = Vec<R>;
   uint64_t s;
-  void load(const double* p, uint64_t base, __m512d& x, __m512d& y) const {
-    x = _mm512_loadu_pd(p + 2 * base);
-    y = _mm512_loadu_pd(p + 2 * (base + s));
+  void load(const R* p, uint64_t base, typename V::Reg& x, typename V::Reg& y) const {
+    x = V::load(p + 2 * base);
+    y = V::load(p + 2 * (base + s));
   }
-  void store(double* p, uint64_t base, __m512d x, __m512d y) const {
-    _mm512_storeu_pd(p + 2 * base, x);
-    _mm512_storeu_pd(p + 2 * (base + s), y);
+  void store(R* p, uint64_t base, typename V::Reg x, typename V::Reg y) const {
+    V::store(p + 2 * base, x);
+    V::store(p + 2 * (base + s), y);
   }
 };
-struct NearIO {  // q = 0 or 1: 8 consecutive amplitudes hold 4 pairs
+template <class R>
+struct NearIO {  // 2^q < L: 2L consecutive amplitudes (two registers) hold L pairs
+  using V = Vec<R>;
+  static constexpr int L = V::kComplex;
   __m512i gx, gy, s1, s2;
   explicit NearIO(int q) {
-    if (q == 0) {  // [x0 y0 x1 y1][x2 y2 x3 y3]
-      gx = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13);
-      gy = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
-      s1 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-      s2 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-    } else {  // [x0 x1 y0 y1][x2 x3 y2 y3]
-      gx = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
-      gy = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
-      s1 = gx;
-      s2 = gy;
+    // xs / ys: the amplitudes (of 0..2L-1) with bit q clear / set, ascending
+    int xs[L], ys[L], nx = 0, ny = 0;
+    for (int j = 0; j < 2 * L; ++j) ((j >> q) & 1 ? ys[ny++] : xs[nx++]) = j;
+    int ix[2 * L], iy[2 * L], o[4 * L];  // lane indices; o: where amplitude j sits in (X, Y)
+    for (int k = 0; k < L; ++k) {
+      ix[2 * k] = 2 * xs[k], ix[2 * k + 1] = 2 * xs[k] + 1;
+      iy[2 * k] = 2 * ys[k], iy[2 * k + 1] = 2 * ys[k] + 1;
+      o[2 * xs[k]] = 2 * k, o[2 * xs[k] + 1] = 2 * k + 1;
+      o[2 * ys[k]] = 2 * L + 2 * k, o[2 * ys[k] + 1] = 2 * L + 2 * k + 1;
     }
+    gx = V::lane_index(ix);
+    gy = V::lane_index(iy);
+    s1 = V::lane_index(o);
+    s2 = V::lane_index(o + 2 * L);
   }
-  void load(const double* p, uint64_t base, __m512d& x, __m512d& y) const {
-    const __m512d z1 = _mm512_loadu_pd(p + 2 * base), z2 = _mm512_loadu_pd(p + 2 * base + 8);
-    x = _mm512_permutex2var_pd(z1, gx, z2);
-    y = _mm512_permutex2var_pd(z1, gy, z2);
+  void load(const R* p, uint64_t base, typename V::Reg& x, typename V::Reg& y) const {
+    const typename V::Reg z1 = V::load(p + 2 * base), z2 = V::load(p + 2 * base + 2 * L);
+    x = V::permute2(z1, gx, z2);
+    y = V::permute2(z1, gy, z2);
   }
-  void store(double* p, uint64_t base, __m512d x, __m512d y) const {
-    _mm512_storeu_pd(p + 2 * base, _mm512_permutex2var_pd(x, s1, y));
-    _mm512_storeu_pd(p + 2 * base + 8, _mm512_permutex2var_pd(x, s2, y));
+  void store(R* p, uint64_t base, typename V::Reg x, typename V::Reg y) const {
+    V::store(p + 2 * base, V::permute2(x, s1, y));
+    V::store(p + 2 * base + 2 * L, V::permute2(x, s2, y));
   }
 };
 
-// Calls body(io, base) over all groups of 4 pairs. Needs n >= 3. Order is fixed for given (n, q).
-template <class Body>
+// Whether the register path applies: at least two registers of amplitudes.
+template <class R>
+constexpr bool fits(int n) {
+  return (uint64_t{1} << n) >= 2 * Vec<R>::kComplex;
+}
+
+// Calls body(io, base) over all groups of L pairs; needs fits<R>(n). Order is fixed for given (n, q).
+template <class R, class Body>
 inline void for_pair_groups(int n, int q, Body&& body) {
-  const uint64_t dim = uint64_t{1} << n;
-  if (q >= 2) {
-    const uint64_t s = uint64_t{1} << q;
-    const FarIO io{s};
+  constexpr int L = Vec<R>::kComplex;
+  const uint64_t dim = uint64_t{1} << n, s = uint64_t{1} << q;
+  if (s >= L) {
+    const FarIO<R> io{s};
     for (uint64_t hi = 0; hi < dim; hi += 2 * s)
-      for (uint64_t k = hi; k < hi + s; k += 4) body(io, k);
+      for (uint64_t k = hi; k < hi + s; k += L) body(io, k);
   } else {
-    const NearIO io(q);
-    for (uint64_t b = 0; b < dim; b += 8) body(io, b);
+    const NearIO<R> io(q);
+    for (uint64_t b = 0; b < dim; b += 2 * L) body(io, b);
   }
 }
 
 // Accumulates a * conj(b) over lanes: re = sum(a.*b), im = sum over odd - even of a.*swap(b).
+template <class R>
 struct CrossAcc {
-  __m512d re = _mm512_setzero_pd(), im = _mm512_setzero_pd();
-  void add(__m512d a, __m512d b) {
-    re = _mm512_fmadd_pd(a, b, re);
-    im = _mm512_fmadd_pd(a, swap_ri(b), im);
+  using V = Vec<R>;
+  typename V::Reg re = V::zero(), im = V::zero();
+  void add(typename V::Reg a, typename V::Reg b) {
+    re = V::fmadd(a, b, re);
+    im = V::fmadd(a, V::swap_ri(b), im);
   }
-  cplx total() const {
-    const __m512d sign = _mm512_setr_pd(-1, 1, -1, 1, -1, 1, -1, 1);
-    return {_mm512_reduce_add_pd(re), _mm512_reduce_add_pd(_mm512_mul_pd(im, sign))};
-  }
+  cplx total() const { return {V::sum(re), V::sum(V::mul(im, alternating<R>(-1, 1)))}; }
 };
 
 }  // namespace simd
 #define QDIFF_QUANTUM_AVX512 1
 #endif
 
-void apply_1q(cplx* amps, int n, int q, const Mat2& m) {
+template <class A>
+void apply_1q(A* amps, int n, int q, const Mat2& m) {
+  using R = real_of<A>;
   assert(q >= 0 && q < n);
-  double* p = reinterpret_cast<double*>(amps);
+  R* p = reinterpret_cast<R*>(amps);
 #ifdef QDIFF_QUANTUM_AVX512
-  if (n >= 3) {
-    const simd::VM2 vm(m);
-    simd::for_pair_groups(n, q, [&](const auto& io, uint64_t base) {
-      __m512d x, y;
+  if (simd::fits<R>(n)) {
+    const simd::VM2<R> vm(m);
+    simd::for_pair_groups<R>(n, q, [&](const auto& io, uint64_t base) {
+      typename simd::Vec<R>::Reg x, y;
       io.load(p, base, x, y);
       vm.apply(x, y);
       io.store(p, base, x, y);
@@ -234,38 +329,44 @@ void apply_1q(cplx* amps, int n, int q, const Mat2& m) {
     return;
   }
 #endif
-  const M2 mm(m);
+  const M2<R> mm(m);
   for_pairs(n, q, [&](uint64_t a, uint64_t b) { mat2_pair(p, a, b, mm); });
 }
 
-void apply_controlled_1q(cplx* amps, int n, int c, int t, const Mat2& m) {
+template <class A>
+void apply_controlled_1q(A* amps, int n, int c, int t, const Mat2& m) {
+  using R = real_of<A>;
   check_pair(n, c, t, "apply_controlled_1q");
-  double* p = reinterpret_cast<double*>(amps);
-  const M2 mm(m);
+  R* p = reinterpret_cast<R*>(amps);
+  const M2<R> mm(m);
   for_controlled_pairs(n, c, t, [&](uint64_t a, uint64_t b) { mat2_pair(p, a, b, mm); });
 }
 
-void apply_2q(cplx* amps, int n, int q0, int q1, const Mat4& m) {
+template <class A>
+void apply_2q(A* amps, int n, int q0, int q1, const Mat4& m) {
   check_pair(n, q0, q1, "apply_2q");
   for_quads(n, q0, q1, [&](uint64_t i0, uint64_t i1, uint64_t i2, uint64_t i3) {
-    const cplx v[4] = {amps[i0], amps[i1], amps[i2], amps[i3]};
+    const cplx v[4] = {cplx(amps[i0]), cplx(amps[i1]), cplx(amps[i2]), cplx(amps[i3])};
     const uint64_t idx[4] = {i0, i1, i2, i3};
     for (int r = 0; r < 4; ++r)
-      amps[idx[r]] = m[r * 4 + 0] * v[0] + m[r * 4 + 1] * v[1] + m[r * 4 + 2] * v[2] + m[r * 4 + 3] * v[3];
+      amps[idx[r]] = A(m[r * 4 + 0] * v[0] + m[r * 4 + 1] * v[1] + m[r * 4 + 2] * v[2] + m[r * 4 + 3] * v[3]);
   });
 }
 
-void apply_cnot(cplx* amps, int n, int c, int t) {
+template <class A>
+void apply_cnot(A* amps, int n, int c, int t) {
   check_pair(n, c, t, "apply_cnot");
   for_controlled_pairs(n, c, t, [&](uint64_t a, uint64_t b) { std::swap(amps[a], amps[b]); });
 }
 
-void apply_cz(cplx* amps, int n, int q0, int q1) {
+template <class A>
+void apply_cz(A* amps, int n, int q0, int q1) {
   check_pair(n, q0, q1, "apply_cz");
   for_quads(n, q0, q1, [&](uint64_t, uint64_t, uint64_t, uint64_t i3) { amps[i3] = -amps[i3]; });
 }
 
-void apply_swap(cplx* amps, int n, int q0, int q1) {
+template <class A>
+void apply_swap(A* amps, int n, int q0, int q1) {
   check_pair(n, q0, q1, "apply_swap");
   for_quads(n, q0, q1, [&](uint64_t, uint64_t i1, uint64_t i2, uint64_t) { std::swap(amps[i1], amps[i2]); });
 }
@@ -320,29 +421,32 @@ LinearPermutation make_linear_permutation(const std::vector<uint64_t>& cols, int
   return p;
 }
 
-void apply_permutation(const LinearPermutation& p, const cplx* __restrict in, cplx* __restrict out) {
+template <class A>
+void apply_permutation(const LinearPermutation& p, const A* __restrict in, A* __restrict out) {
   const uint64_t lo_size = uint64_t{1} << p.lo_bits, hi_size = p.hi.size();
   const uint64_t* lo = p.lo.data();
   for (uint64_t h = 0; h < hi_size; ++h) {
     const uint64_t base = p.hi[h];
-    cplx* o = out + h * lo_size;
+    A* o = out + h * lo_size;
     for (uint64_t l = 0; l < lo_size; ++l) o[l] = in[base ^ lo[l]];
   }
 }
 
 // ---- product states ---------------------------------------------------------------------------
 
-void write_product_state(cplx* amps, int n, const cplx (*v)[2]) {
+template <class A>
+void write_product_state(A* amps, int n, const cplx (*v)[2]) {
+  using R = real_of<A>;
   // Doubling: after step q, amps[0 .. 2^(q+1)) holds the product of qubits 0..q.
   amps[0] = 1.0;
   for (int q = 0; q < n; ++q) {
     const uint64_t s = uint64_t{1} << q;
-    const double v0r = v[q][0].real(), v0i = v[q][0].imag(), v1r = v[q][1].real(), v1i = v[q][1].imag();
-    double* lo = reinterpret_cast<double*>(amps);
-    double* hi = lo + 2 * s;
+    const R v0r = v[q][0].real(), v0i = v[q][0].imag(), v1r = v[q][1].real(), v1i = v[q][1].imag();
+    R* lo = reinterpret_cast<R*>(amps);
+    R* hi = lo + 2 * s;
 #pragma omp simd
     for (uint64_t k = 0; k < s; ++k) {
-      const double ar = lo[2 * k], ai = lo[2 * k + 1];
+      const R ar = lo[2 * k], ai = lo[2 * k + 1];
       hi[2 * k] = ar * v1r - ai * v1i;
       hi[2 * k + 1] = ar * v1i + ai * v1r;
       lo[2 * k] = ar * v0r - ai * v0i;
@@ -352,12 +456,14 @@ void write_product_state(cplx* amps, int n, const cplx (*v)[2]) {
 }
 
 namespace {
-// t: tensor over qubits [lo, hi), size 2^(hi-lo), already conjugated unless conj_t.
-void contract_rec(const cplx* t, bool conj_t, int lo, int hi, const cplx (*v)[2], cplx (*env)[2]) {
+// t: tensor over qubits [lo, hi), size 2^(hi-lo), already conjugated unless conj_t. The
+// contraction runs in double whatever the precision of t.
+template <class T>
+void contract_rec(const T* t, bool conj_t, int lo, int hi, const cplx (*v)[2], cplx (*env)[2]) {
   const int w = hi - lo;
   if (w == 1) {
-    env[lo][0] = conj_t ? std::conj(t[0]) : t[0];
-    env[lo][1] = conj_t ? std::conj(t[1]) : t[1];
+    env[lo][0] = conj_t ? std::conj(cplx(t[0])) : cplx(t[0]);
+    env[lo][1] = conj_t ? std::conj(cplx(t[1])) : cplx(t[1]);
     return;
   }
   const int mid = lo + w / 2;
@@ -365,14 +471,14 @@ void contract_rec(const cplx* t, bool conj_t, int lo, int hi, const cplx (*v)[2]
   std::vector<cplx> wl(nl), wh(nh), a(nl, 0.0), b(nh, 0.0);
   write_product_state(wl.data(), mid - lo, v + lo);  // weights of the low qubits
   write_product_state(wh.data(), hi - mid, v + mid);
-  const double* tp = reinterpret_cast<const double*>(t);
+  const auto* tp = reinterpret_cast<const real_of<T>*>(t);
   double* ap = reinterpret_cast<double*>(a.data());
   const double* wlp = reinterpret_cast<const double*>(wl.data());
   const double sgn = conj_t ? -1.0 : 1.0;
   for (uint64_t h = 0; h < nh; ++h) {
     const double whr = wh[h].real(), whi = wh[h].imag();
     double accr = 0, acci = 0;
-    const double* row = tp + 2 * h * nl;
+    const auto* row = tp + 2 * h * nl;
 #pragma omp simd reduction(+ : accr, acci)
     for (uint64_t l = 0; l < nl; ++l) {
       const double tr = row[2 * l], ti = sgn * row[2 * l + 1];
@@ -389,7 +495,8 @@ void contract_rec(const cplx* t, bool conj_t, int lo, int hi, const cplx (*v)[2]
 }
 }  // namespace
 
-void contract_all_but_one(const cplx* lam, int n, const cplx (*v)[2], cplx (*env)[2]) {
+template <class A>
+void contract_all_but_one(const A* lam, int n, const cplx (*v)[2], cplx (*env)[2]) {
   contract_rec(lam, true, 0, n, v, env);
 }
 
@@ -397,11 +504,13 @@ void contract_all_but_one(const cplx* lam, int n, const cplx (*v)[2], cplx (*env
 
 namespace {
 // One pair of the backward step: psi <- u psi, r += psi_new[s] conj(lam_old[t]), lam <- u lam.
-template <class Pairs>
-void backward_pairs(cplx* psi, cplx* lam, const Mat2& uinv, Mat2& r, Pairs&& pairs) {
-  double* p = reinterpret_cast<double*>(psi);
-  double* l = reinterpret_cast<double*>(lam);
-  const M2 u(uinv);
+// Scalar path; the cross sums run in double.
+template <class A, class Pairs>
+void backward_pairs(A* psi, A* lam, const Mat2& uinv, Mat2& r, Pairs&& pairs) {
+  using R = real_of<A>;
+  R* p = reinterpret_cast<R*>(psi);
+  R* l = reinterpret_cast<R*>(lam);
+  const M2<R> u(uinv);
   double r00 = 0, i00 = 0, r01 = 0, i01 = 0, r10 = 0, i10 = 0, r11 = 0, i11 = 0;
   pairs([&](uint64_t a, uint64_t b) {
     mat2_pair(p, a, b, u);
@@ -419,61 +528,67 @@ void backward_pairs(cplx* psi, cplx* lam, const Mat2& uinv, Mat2& r, Pairs&& pai
   r[2] += cplx{r10, i10};
   r[3] += cplx{r11, i11};
 }
+
+#ifdef QDIFF_QUANTUM_AVX512
+// The register form of backward_pairs over pair groups. Loads (x, y) of psi and lam at a group
+// through io, updates them and adds the four cross sums into acc.
+template <class R, class IO>
+inline void backward_group(const IO& io, R* p, R* l, uint64_t base, const simd::VM2<R>& vm,
+                           simd::CrossAcc<R> (&acc)[4]) {
+  typename simd::Vec<R>::Reg x, y, lx, ly;
+  io.load(p, base, x, y);
+  io.load(l, base, lx, ly);
+  vm.apply(x, y);
+  acc[0].add(x, lx);  // psi_new[s] * conj(lam_old[t])
+  acc[1].add(x, ly);
+  acc[2].add(y, lx);
+  acc[3].add(y, ly);
+  vm.apply(lx, ly);
+  io.store(p, base, x, y);
+  io.store(l, base, lx, ly);
+}
+template <class R>
+void add_totals(const simd::CrossAcc<R> (&acc)[4], Mat2& r) {
+  for (int e = 0; e < 4; ++e) r[e] += acc[e].total();
+}
+#endif
 }  // namespace
 
-void backward_1q(cplx* psi, cplx* lam, int n, int q, const Mat2& uinv, Mat2& r) {
+template <class A>
+void backward_1q(A* psi, A* lam, int n, int q, const Mat2& uinv, Mat2& r) {
+  using R = real_of<A>;
   assert(q >= 0 && q < n);
 #ifdef QDIFF_QUANTUM_AVX512
-  if (n >= 3) {
-    double* p = reinterpret_cast<double*>(psi);
-    double* l = reinterpret_cast<double*>(lam);
-    const simd::VM2 vm(uinv);
-    simd::CrossAcc a00, a01, a10, a11;  // psi_new[s] * conj(lam_old[t])
-    simd::for_pair_groups(n, q, [&](const auto& io, uint64_t base) {
-      __m512d x, y, lx, ly;
-      io.load(p, base, x, y);
-      io.load(l, base, lx, ly);
-      vm.apply(x, y);
-      a00.add(x, lx);
-      a01.add(x, ly);
-      a10.add(y, lx);
-      a11.add(y, ly);
-      vm.apply(lx, ly);
-      io.store(p, base, x, y);
-      io.store(l, base, lx, ly);
-    });
-    r[0] += a00.total();
-    r[1] += a01.total();
-    r[2] += a10.total();
-    r[3] += a11.total();
+  if (simd::fits<R>(n)) {
+    R* p = reinterpret_cast<R*>(psi);
+    R* l = reinterpret_cast<R*>(lam);
+    const simd::VM2<R> vm(uinv);
+    simd::CrossAcc<R> acc[4];
+    simd::for_pair_groups<R>(n, q, [&](const auto& io, uint64_t base) { backward_group(io, p, l, base, vm, acc); });
+    add_totals(acc, r);
     return;
   }
 #endif
   const uint64_t dim = uint64_t{1} << n, s = uint64_t{1} << q;
-  if (q == 0) {
-    backward_pairs(psi, lam, uinv, r, [&](auto&& f) {
-      for (uint64_t i = 0; i < dim; i += 2) f(i, i + 1);
-    });
-    return;
-  }
-  // Per-block accumulation keeps the reduction vectorisable and the order fixed.
   backward_pairs(psi, lam, uinv, r, [&](auto&& f) {
     for (uint64_t hi = 0; hi < dim; hi += 2 * s)
       for (uint64_t k = hi; k < hi + s; ++k) f(k, k + s);
   });
 }
 
-void backward_controlled_1q(cplx* psi, cplx* lam, int n, int c, int t, const Mat2& uinv, Mat2& r) {
+template <class A>
+void backward_controlled_1q(A* psi, A* lam, int n, int c, int t, const Mat2& uinv, Mat2& r) {
   check_pair(n, c, t, "backward_controlled_1q");
   backward_pairs(psi, lam, uinv, r, [&](auto&& f) { for_controlled_pairs(n, c, t, f); });
 }
 
-void backward_2q(cplx* psi, cplx* lam, int n, int q0, int q1, const Mat4& uinv, Mat4& r) {
+template <class A>
+void backward_2q(A* psi, A* lam, int n, int q0, int q1, const Mat4& uinv, Mat4& r) {
   check_pair(n, q0, q1, "backward_2q");
   for_quads(n, q0, q1, [&](uint64_t i0, uint64_t i1, uint64_t i2, uint64_t i3) {
     const uint64_t idx[4] = {i0, i1, i2, i3};
     cplx pv[4], lv[4];
-    for (int k = 0; k < 4; ++k) pv[k] = psi[idx[k]], lv[k] = lam[idx[k]];
+    for (int k = 0; k < 4; ++k) pv[k] = cplx(psi[idx[k]]), lv[k] = cplx(lam[idx[k]]);
     cplx pa[4], la[4];
     for (int row = 0; row < 4; ++row) {
       pa[row] = la[row] = 0.0;
@@ -484,7 +599,7 @@ void backward_2q(cplx* psi, cplx* lam, int n, int q0, int q1, const Mat4& uinv, 
     }
     for (int s = 0; s < 4; ++s)
       for (int t = 0; t < 4; ++t) r[s * 4 + t] += pa[s] * std::conj(lv[t]);
-    for (int k = 0; k < 4; ++k) psi[idx[k]] = pa[k], lam[idx[k]] = la[k];
+    for (int k = 0; k < 4; ++k) psi[idx[k]] = A(pa[k]), lam[idx[k]] = A(la[k]);
   });
 }
 
@@ -504,68 +619,52 @@ double grad_from_cross(const Mat4& d, const Mat4& r) {
 // ---- cache-blocked layers ---------------------------------------------------------------------
 
 namespace {
-// (x, y) <- m (x, y) elementwise over `len` amplitudes of two rows.
-void rows_apply(cplx* x, cplx* y, uint64_t len, const Mat2& m) {
-  double* xp = reinterpret_cast<double*>(x);
-  double* yp = reinterpret_cast<double*>(y);
+// (x, y) <- m (x, y) elementwise over `len` amplitudes of two rows of one state.
+template <class A>
+void rows_apply(A* x, A* y, uint64_t len, const Mat2& m) {
+  using R = real_of<A>;
+  R* xp = reinterpret_cast<R*>(x);
+  R* yp = reinterpret_cast<R*>(y);
 #ifdef QDIFF_QUANTUM_AVX512
-  if (len % 4 == 0) {
-    const simd::VM2 vm(m);
-    for (uint64_t k = 0; k < 2 * len; k += 8) {
-      __m512d vx = _mm512_loadu_pd(xp + k), vy = _mm512_loadu_pd(yp + k);
+  using V = simd::Vec<R>;
+  if (len % V::kComplex == 0) {
+    const simd::VM2<R> vm(m);
+    for (uint64_t k = 0; k < 2 * len; k += 2 * V::kComplex) {
+      typename V::Reg vx = V::load(xp + k), vy = V::load(yp + k);
       vm.apply(vx, vy);
-      _mm512_storeu_pd(xp + k, vx);
-      _mm512_storeu_pd(yp + k, vy);
+      V::store(xp + k, vx);
+      V::store(yp + k, vy);
     }
     return;
   }
 #endif
-  const M2 mm(m);
-  const uint64_t off = (yp - xp) / 2;  // mat2_pair indexes one base pointer
+  const M2<R> mm(m);
+  const uint64_t off = y - x;  // mat2_pair indexes one base pointer
   for (uint64_t k = 0; k < len; ++k) mat2_pair(xp, k, k + off, mm);
 }
 
-// backward_1q on a row pair: psi rows (px, py), lam rows (lx, ly).
-void rows_backward(cplx* px, cplx* py, cplx* lx, cplx* ly, uint64_t len, const Mat2& uinv, Mat2& r) {
+// backward_1q on a row pair: psi rows (px, py), lam rows (lx, ly) at the same offsets.
+template <class A>
+void rows_backward(A* px, A* py, A* lx, A* ly, uint64_t len, const Mat2& uinv, Mat2& r) {
+  const uint64_t off = py - px;
+  assert(ly - lx == static_cast<std::ptrdiff_t>(off));
 #ifdef QDIFF_QUANTUM_AVX512
-  if (len % 4 == 0) {
-    double *a = reinterpret_cast<double*>(px), *b = reinterpret_cast<double*>(py);
-    double *c = reinterpret_cast<double*>(lx), *d = reinterpret_cast<double*>(ly);
-    const simd::VM2 vm(uinv);
-    simd::CrossAcc a00, a01, a10, a11;
-    for (uint64_t k = 0; k < 2 * len; k += 8) {
-      __m512d x = _mm512_loadu_pd(a + k), y = _mm512_loadu_pd(b + k);
-      __m512d l0 = _mm512_loadu_pd(c + k), l1 = _mm512_loadu_pd(d + k);
-      vm.apply(x, y);
-      a00.add(x, l0);
-      a01.add(x, l1);
-      a10.add(y, l0);
-      a11.add(y, l1);
-      vm.apply(l0, l1);
-      _mm512_storeu_pd(a + k, x);
-      _mm512_storeu_pd(b + k, y);
-      _mm512_storeu_pd(c + k, l0);
-      _mm512_storeu_pd(d + k, l1);
-    }
-    r[0] += a00.total();
-    r[1] += a01.total();
-    r[2] += a10.total();
-    r[3] += a11.total();
+  using R = real_of<A>;
+  constexpr int L = simd::Vec<R>::kComplex;
+  if (len % L == 0) {
+    const simd::VM2<R> vm(uinv);
+    const simd::FarIO<R> io{off};
+    simd::CrossAcc<R> acc[4];
+    R* p = reinterpret_cast<R*>(px);
+    R* l = reinterpret_cast<R*>(lx);
+    for (uint64_t k = 0; k < len; k += L) backward_group(io, p, l, k, vm, acc);
+    add_totals(acc, r);
     return;
   }
 #endif
-  for (uint64_t k = 0; k < len; ++k) {
-    cplx x = px[k], y = py[k];
-    px[k] = uinv[0] * x + uinv[1] * y;
-    py[k] = uinv[2] * x + uinv[3] * y;
-    r[0] += px[k] * std::conj(lx[k]);
-    r[1] += px[k] * std::conj(ly[k]);
-    r[2] += py[k] * std::conj(lx[k]);
-    r[3] += py[k] * std::conj(ly[k]);
-    x = lx[k], y = ly[k];
-    lx[k] = uinv[0] * x + uinv[1] * y;
-    ly[k] = uinv[2] * x + uinv[3] * y;
-  }
+  backward_pairs(px, lx, uinv, r, [&](auto&& f) {
+    for (uint64_t k = 0; k < len; ++k) f(k, k + off);
+  });
 }
 
 // low(off, k, g): gate g (qubit < k) on the contiguous block [off, off + 2^k).
@@ -604,13 +703,15 @@ void run_layer(int n, int count, const int* qubits, Low&& low, High&& high) {
 }
 }  // namespace
 
-void apply_1q_layer(cplx* amps, int n, int count, const int* qubits, const Mat2* mats) {
+template <class A>
+void apply_1q_layer(A* amps, int n, int count, const int* qubits, const Mat2* mats) {
   run_layer(
       n, count, qubits, [&](uint64_t off, int k, int g) { apply_1q(amps + off, k, qubits[g], mats[g]); },
       [&](uint64_t a, uint64_t b, uint64_t len, int g) { rows_apply(amps + a, amps + b, len, mats[g]); });
 }
 
-void backward_1q_layer(cplx* psi, cplx* lam, int n, int count, const int* qubits, const Mat2* uinv, Mat2* r) {
+template <class A>
+void backward_1q_layer(A* psi, A* lam, int n, int count, const int* qubits, const Mat2* uinv, Mat2* r) {
   run_layer(
       n, count, qubits,
       [&](uint64_t off, int k, int g) { backward_1q(psi + off, lam + off, k, qubits[g], uinv[g], r[g]); },
@@ -621,18 +722,20 @@ void backward_1q_layer(cplx* psi, cplx* lam, int n, int count, const int* qubits
 
 // ---- readout ----------------------------------------------------------------------------------
 
-void expectation_z_all(const cplx* amps, int n, double* z) {
-  // Probabilities summed into a histogram over the low bits and one over the high bits.
+template <class A>
+void expectation_z_all(const A* amps, int n, double* z) {
+  // Probabilities summed (in double) into a histogram over the low bits and one over the high bits.
   const int lo_bits = std::min(n, 10);
   const uint64_t nl = uint64_t{1} << lo_bits, nh = uint64_t{1} << (n - lo_bits);
   std::vector<double> lo(nl, 0.0), hi(nh, 0.0);
-  const double* p = reinterpret_cast<const double*>(amps);
+  const auto* p = reinterpret_cast<const real_of<A>*>(amps);
   for (uint64_t h = 0; h < nh; ++h) {
-    const double* row = p + 2 * h * nl;
+    const auto* row = p + 2 * h * nl;
     double acc = 0;
 #pragma omp simd reduction(+ : acc)
     for (uint64_t l = 0; l < nl; ++l) {
-      const double pr = row[2 * l] * row[2 * l] + row[2 * l + 1] * row[2 * l + 1];
+      const double re = row[2 * l], im = row[2 * l + 1];
+      const double pr = re * re + im * im;
       lo[l] += pr;
       acc += pr;
     }
@@ -648,7 +751,9 @@ void expectation_z_all(const cplx* amps, int n, double* z) {
   }
 }
 
-void apply_z_observable(const cplx* psi, cplx* lam, int n, const double* c) {
+template <class A>
+void apply_z_observable(const A* psi, A* lam, int n, const double* c) {
+  using R = real_of<A>;
   const int lo_bits = std::min(n, 10);
   const uint64_t nl = uint64_t{1} << lo_bits, nh = uint64_t{1} << (n - lo_bits);
   std::vector<double> dlo(nl, 0.0), dhi(nh, 0.0);
@@ -656,28 +761,52 @@ void apply_z_observable(const cplx* psi, cplx* lam, int n, const double* c) {
     for (int q = 0; q < lo_bits; ++q) dlo[k] += ((k >> q) & 1) ? -c[q] : c[q];
   for (uint64_t k = 0; k < nh; ++k)
     for (int q = lo_bits; q < n; ++q) dhi[k] += ((k >> (q - lo_bits)) & 1) ? -c[q] : c[q];
-  const double* p = reinterpret_cast<const double*>(psi);
-  double* l = reinterpret_cast<double*>(lam);
+  const R* p = reinterpret_cast<const R*>(psi);
+  R* l = reinterpret_cast<R*>(lam);
   for (uint64_t h = 0; h < nh; ++h) {
     const double dh = dhi[h];
-    const double* pr = p + 2 * h * nl;
-    double* lr = l + 2 * h * nl;
+    const R* pr = p + 2 * h * nl;
+    R* lr = l + 2 * h * nl;
 #pragma omp simd
     for (uint64_t k = 0; k < nl; ++k) {
       const double d = dh + dlo[k];
-      lr[2 * k] = d * pr[2 * k];
-      lr[2 * k + 1] = d * pr[2 * k + 1];
+      lr[2 * k] = static_cast<R>(d * pr[2 * k]);
+      lr[2 * k + 1] = static_cast<R>(d * pr[2 * k + 1]);
     }
   }
 }
 
-double norm_squared(const cplx* amps, int n) {
-  const double* p = reinterpret_cast<const double*>(amps);
+template <class A>
+double norm_squared(const A* amps, int n) {
+  const auto* p = reinterpret_cast<const real_of<A>*>(amps);
   const uint64_t m = uint64_t{2} << n;
   double s = 0;
 #pragma omp simd reduction(+ : s)
-  for (uint64_t k = 0; k < m; ++k) s += p[k] * p[k];
+  for (uint64_t k = 0; k < m; ++k) s += double(p[k]) * p[k];
   return s;
 }
+
+// Both precisions of every kernel.
+#define QDIFF_KERNELS_FOR(A)                                                                            \
+  template void apply_1q(A*, int, int, const Mat2&);                                                    \
+  template void apply_controlled_1q(A*, int, int, int, const Mat2&);                                   \
+  template void apply_2q(A*, int, int, int, const Mat4&);                                               \
+  template void apply_cnot(A*, int, int, int);                                                          \
+  template void apply_cz(A*, int, int, int);                                                            \
+  template void apply_swap(A*, int, int, int);                                                          \
+  template void apply_permutation(const LinearPermutation&, const A*, A*);                              \
+  template void write_product_state(A*, int, const cplx (*)[2]);                                        \
+  template void contract_all_but_one(const A*, int, const cplx (*)[2], cplx (*)[2]);                    \
+  template void backward_1q(A*, A*, int, int, const Mat2&, Mat2&);                                      \
+  template void backward_controlled_1q(A*, A*, int, int, int, const Mat2&, Mat2&);                     \
+  template void backward_2q(A*, A*, int, int, int, const Mat4&, Mat4&);                                 \
+  template void apply_1q_layer(A*, int, int, const int*, const Mat2*);                                  \
+  template void backward_1q_layer(A*, A*, int, int, const int*, const Mat2*, Mat2*);                    \
+  template void expectation_z_all(const A*, int, double*);                                              \
+  template void apply_z_observable(const A*, A*, int, const double*);                                   \
+  template double norm_squared(const A*, int);
+QDIFF_KERNELS_FOR(cplx)
+QDIFF_KERNELS_FOR(cplxf)
+#undef QDIFF_KERNELS_FOR
 
 }  // namespace qdiff::quantum

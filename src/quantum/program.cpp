@@ -15,7 +15,7 @@ Program::Program(const Circuit& circuit) : circuit_(&circuit), n_(circuit.n_qubi
     if (!touched[q]) {
       product_ops_[q].insert(product_ops_[q].end(), pending[q].begin(), pending[q].end());
     } else {
-      steps_.push_back(Step{StepKind::Fused1Q, q, -1, pending[q], -1});
+      steps_.push_back(Step{StepKind::Fused1Q, q, -1, pending[q], -1, {}});
     }
     pending[q].clear();
   };
@@ -42,7 +42,7 @@ Program::Program(const Circuit& circuit) : circuit_(&circuit), n_(circuit.n_qubi
       case GateKind::Unitary2: kind = StepKind::TwoQ; break;
       default: throw InvalidArgument(std::string("Program: unsupported two-qubit gate '") + gate_info(op.kind).name + "'");
     }
-    steps_.push_back(Step{kind, op.q0, op.q1, {i}, -1});
+    steps_.push_back(Step{kind, op.q0, op.q1, {i}, -1, {}});
   }
   for (int q = 0; q < n_; ++q) flush(q);
 
@@ -70,7 +70,7 @@ Program::Program(const Circuit& circuit) : circuit_(&circuit), n_(circuit.n_qubi
     }
     std::vector<uint64_t> cols(n_);  // cols[k] = image of basis vector e_k
     for (int k = 0; k < n_; ++k) cols[k] = uint64_t{1} << k;
-    Step perm{StepKind::Perm, -1, -1, {}, static_cast<int>(perms_.size())};
+    Step perm{StepKind::Perm, -1, -1, {}, static_cast<int>(perms_.size()), {}};
     for (size_t s = i; s < j; ++s) {
       const int a = steps_[s].q0, b = steps_[s].q1;
       for (uint64_t& c : cols) {
@@ -135,19 +135,21 @@ void Program::product_vectors(const double* angles, cplx (*v)[2]) const {
   }
 }
 
-void Program::ensure(Workspace& ws, bool gradient) const {
+template <class A>
+void Program::ensure(WorkspaceT<A>& ws, bool gradient) const {
   const size_t dim = size_t{1} << n_;
-  if (ws.psi.size() != dim) ws.psi.assign(dim, 0.0);
-  if (ws.tmp.size() != dim) ws.tmp.assign(dim, 0.0);
-  if (gradient && ws.lam.size() != dim) ws.lam.assign(dim, 0.0);
+  if (ws.psi.size() != dim) ws.psi.assign(dim, A{});
+  if (ws.tmp.size() != dim) ws.tmp.assign(dim, A{});
+  if (gradient && ws.lam.size() != dim) ws.lam.assign(dim, A{});
 }
 
-void Program::forward(const double* angles, Workspace& ws) const {
+template <class A>
+void Program::forward(const double* angles, WorkspaceT<A>& ws) const {
   ensure(ws, false);
   std::vector<cplx> v(2 * n_);  // [n][2]
   auto* vq = reinterpret_cast<cplx(*)[2]>(v.data());
   product_vectors(angles, vq);
-  cplx* psi = ws.psi.data();
+  A* psi = ws.psi.data();
   write_product_state(psi, n_, vq);
   std::vector<int> qs;
   std::vector<Mat2> ms;
@@ -180,7 +182,8 @@ void Program::forward(const double* angles, Workspace& ws) const {
   }
 }
 
-void Program::adjoint(const double* angles, const double* c, double* dangles, Workspace& ws) const {
+template <class A>
+void Program::adjoint(const double* angles, const double* c, double* dangles, WorkspaceT<A>& ws) const {
   forward(angles, ws);
   ensure(ws, true);
   apply_z_observable(ws.psi.data(), ws.lam.data(), n_, c);
@@ -197,8 +200,8 @@ void Program::adjoint(const double* angles, const double* c, double* dangles, Wo
   std::vector<Mat2> uinv, rs;
   for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
     const Step& st = *it;
-    cplx* psi = ws.psi.data();
-    cplx* lam = ws.lam.data();
+    A* psi = ws.psi.data();
+    A* lam = ws.lam.data();
     if (st.kind == StepKind::Layer) {
       qs.clear();
       uinv.clear();
@@ -270,5 +273,10 @@ void Program::adjoint(const double* angles, const double* c, double* dangles, Wo
     }
   }
 }
+
+template void Program::forward(const double*, Workspace&) const;
+template void Program::forward(const double*, WorkspaceF&) const;
+template void Program::adjoint(const double*, const double*, double*, Workspace&) const;
+template void Program::adjoint(const double*, const double*, double*, WorkspaceF&) const;
 
 }  // namespace qdiff::quantum

@@ -9,7 +9,8 @@
 
 namespace qdiff::quantum {
 
-using cplx = std::complex<double>;
+using cplx = std::complex<double>;   // amplitudes (default precision) and all matrices
+using cplxf = std::complex<float>;   // amplitudes of the float simulator (kernels.hpp)
 using Mat2 = std::array<cplx, 4>;   // [2,2] row-major
 using Mat4 = std::array<cplx, 16>;  // [4,4] row-major
 

@@ -14,18 +14,21 @@ GradMethod grad_method_from_name(const std::string& name);
 const char* grad_method_name(GradMethod m);
 
 // L(angles) = sum_q c[q] <Z_q> after the program.   angles: [n_slots], c: [n_qubits]
-double z_objective(const Program& program, const double* angles, const double* c, Workspace& ws);
+template <class A>
+double z_objective(const Program& program, const double* angles, const double* c, WorkspaceT<A>& ws);
 
 // Parameter shift: for every angle of a Pauli-rotation gate (RX, RY, RZ, each angle of Rot)
 //   dL/da = [L(a + pi/2) - L(a - pi/2)] / 2;
 // for controlled rotations (CRX, CRY, CRZ), whose generator has eigenvalues {0, +-1/2}, the
 // four-term rule dL/da = c+ [L(a + pi/2) - L(a - pi/2)] - c- [L(a + 3pi/2) - L(a - 3pi/2)],
 // c+- = (sqrt2 +- 1) / (4 sqrt2).   dangles[s] += dL/dangle_s.   2 or 4 circuit runs per angle.
+template <class A>
 void parameter_shift(const Program& program, const double* angles, const double* c, double* dangles,
-                     Workspace& ws);
+                     WorkspaceT<A>& ws);
 
-// Either method: dangles[s] += dL/dangle_s.
+// Either method: dangles[s] += dL/dangle_s. (All three: A = cplx or cplxf, as the workspace.)
+template <class A>
 void angle_gradient(GradMethod method, const Program& program, const double* angles, const double* c,
-                    double* dangles, Workspace& ws);
+                    double* dangles, WorkspaceT<A>& ws);
 
 }  // namespace qdiff::quantum

@@ -15,11 +15,15 @@
 
 namespace qdiff::quantum {
 
-// Scratch buffers for one state evaluation; reuse across calls (one per thread).
-struct Workspace {
-  std::vector<cplx> psi, lam, tmp;  // [2^n] each (lam only for gradients)
+// Scratch buffers for one state evaluation; reuse across calls (one per thread). A = cplx
+// simulates in double, cplxf in float (see kernels.hpp); angles and gradients are double.
+template <class A>
+struct WorkspaceT {
+  std::vector<A> psi, lam, tmp;  // [2^n] each (lam only for gradients)
   std::vector<double> angles, dangles;
 };
+using Workspace = WorkspaceT<cplx>;
+using WorkspaceF = WorkspaceT<cplxf>;
 
 class Program {
  public:
@@ -33,10 +37,12 @@ class Program {
   std::string describe() const;
 
   // ws.psi <- circuit(angles) |0...0>.   angles: [n_slots]
-  void forward(const double* angles, Workspace& ws) const;
+  template <class A>
+  void forward(const double* angles, WorkspaceT<A>& ws) const;
   // Adjoint differentiation of L = sum_q c[q] <Z_q>: runs forward, then one backward sweep;
   // dangles[s] += dL/dangle_s.   c: [n_qubits], dangles: [n_slots]. ws.psi is clobbered.
-  void adjoint(const double* angles, const double* c, double* dangles, Workspace& ws) const;
+  template <class A>
+  void adjoint(const double* angles, const double* c, double* dangles, WorkspaceT<A>& ws) const;
 
  private:
   enum class StepKind { Fused1Q, Layer, Controlled1Q, TwoQ, Cnot, Swap, Cz, Perm };
@@ -52,7 +58,8 @@ class Program {
   // Derivative of the fused product w.r.t. angle k of ops[j].
   Mat2 fused_derivative(const std::vector<int>& ops, int j, int k, const double* angles) const;
   void product_vectors(const double* angles, cplx (*v)[2]) const;
-  void ensure(Workspace& ws, bool gradient) const;
+  template <class A>
+  void ensure(WorkspaceT<A>& ws, bool gradient) const;
 
   const Circuit* circuit_;
   int n_;
