@@ -17,6 +17,7 @@ QuantumBranchSpec quantum_branch_spec(const Config& cfg, uint64_t seed) {
   s.ansatz.entangler = cfg.str("quantum.entangler");
   s.reduce = cfg.str("quantum.reduce");
   s.gradient = quantum::grad_method_from_name(cfg.str("quantum.gradient"));
+  s.precision = quantum::precision_from_name(cfg.str("quantum.precision"));
   s.shots = cfg.integer("quantum.shots");
   s.shot_seed = seed ^ 0x5eed5407ULL;
   return s;
@@ -50,6 +51,7 @@ QuantumBranchT<T>::QuantumBranchT(QuantumBranchSpec spec)
   if (spec_.reduce != "pool" && spec_.reduce != "linear")
     throw InvalidArgument("quantum.reduce must be pool or linear, got '" + spec_.reduce + "'");
   if (spec_.shots < 0) throw InvalidArgument("quantum.shots must be >= 0");
+  eval_.set_precision(spec_.precision);
 }
 
 template <class T>

@@ -291,7 +291,10 @@ inline void for_pair_groups(int n, int q, Body&& body) {
     for (uint64_t hi = 0; hi < dim; hi += 2 * s)
       for (uint64_t k = hi; k < hi + s; k += L) body(io, k);
   } else {
-    const NearIO<R> io(q);
+    // built once: the cache-blocked layers call this per block of 2^10 amplitudes
+    static const NearIO<R> near[3] = {NearIO<R>(0), NearIO<R>(1), NearIO<R>(2)};
+    static_assert(L <= 8, "near pairs exist for q < log2(L) <= 3");
+    const NearIO<R>& io = near[q];
     for (uint64_t b = 0; b < dim; b += 2 * L) body(io, b);
   }
 }

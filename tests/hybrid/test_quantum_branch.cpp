@@ -7,6 +7,7 @@
 
 #include "nn/gradcheck.hpp"
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/error.hpp"
 #include "qdiff/hybrid/model.hpp"
 #include "qdiff/hybrid/quantum_branch.hpp"
 
@@ -141,6 +142,56 @@ TEST(QuantumBranch, WholeTinyUNetGradcheck) {
       },
       [&](const Vec& dy) { net.backward(dy.data(), dx.data()); }, {.tol = 1e-5});
   std::cout << "tiny U-Net + quantum: " << rep.checked << " coordinates, worst " << rep.worst << "\n";
+}
+
+// Training runs the float U-Net; its branch with the float simulator (quantum.precision = float)
+// must give the double simulator's outputs and gradients to float accuracy, at 12 qubits.
+TEST(QuantumBranch, FloatSimulatorMatchesDoubleInTheTrainingBranch) {
+  Config cfg;
+  cfg.set("quantum.n_qubits=12");
+  cfg.set("quantum.precision=float");
+  const QuantumBranchSpec fspec = quantum_branch_spec(cfg, 0);
+  ASSERT_EQ(fspec.precision, quantum::Precision::Float);
+  QuantumBranchSpec dspec = fspec;
+  dspec.precision = quantum::Precision::Double;
+  const int C = 16, B = 4;
+  Rng rng(6);
+  std::vector<float> x(B * C), dq(B * C);
+  for (float& v : x) v = static_cast<float>(rng.normal());
+  for (float& v : dq) v = static_cast<float>(rng.normal());
+  std::vector<std::vector<float>> outs, grads, dxs;
+  for (const QuantumBranchSpec& spec : {dspec, fspec}) {
+    nn::ParamRegistryT<float> reg;
+    QuantumBranchT<float> br(spec);
+    EXPECT_EQ(br.evaluator().precision(), spec.precision);
+    br.declare_params(reg, "b.", C);
+    Rng init(9);
+    reg.finalize(init);
+    std::vector<float> q(x.size()), dx(x.size());
+    br.forward(x.data(), q.data(), B, true);
+    br.backward(dq.data(), dx.data(), B);
+    outs.push_back(q);
+    grads.emplace_back(reg.grads().begin(), reg.grads().end());
+    dxs.push_back(dx);
+  }
+  auto expect_close = [](const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+    double scale = 0, diff = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      scale = std::max(scale, std::abs(double(a[i])));
+      diff = std::max(diff, std::abs(double(a[i]) - b[i]));
+    }
+    EXPECT_LT(diff, 1e-5 * (1 + scale)) << what;
+    EXPECT_GT(scale, 1e-3) << what << " is not trivially zero";
+  };
+  expect_close(outs[0], outs[1], "branch output");
+  expect_close(grads[0], grads[1], "parameter gradients");
+  expect_close(dxs[0], dxs[1], "input gradients");
+  EXPECT_THROW(
+      {
+        cfg.set("quantum.precision=half");
+        quantum_branch_spec(cfg, 0);
+      },
+      qdiff::Error);
 }
 
 TEST(HybridModel, FactoryBuildsEveryBottleneckAndWarnsForPaperAnsatz) {

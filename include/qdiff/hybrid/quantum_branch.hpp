@@ -26,6 +26,7 @@ struct QuantumBranchSpec {
   quantum::AnsatzSpec ansatz;
   std::string reduce = "pool";  // "pool" | "linear"
   quantum::GradMethod gradient = quantum::GradMethod::Adjoint;
+  quantum::Precision precision = quantum::Precision::Double;  // of the simulated amplitudes
   int64_t shots = 0;            // 0: exact <Z_i>
   uint64_t shot_seed = 0;       // seeds the shot noise (forked per forward call)
 };
