@@ -559,9 +559,9 @@ void add_totals(const simd::CrossAcc<R> (&acc)[4], Mat2& r) {
 
 template <class A>
 void backward_1q(A* psi, A* lam, int n, int q, const Mat2& uinv, Mat2& r) {
-  using R = real_of<A>;
   assert(q >= 0 && q < n);
 #ifdef QDIFF_QUANTUM_AVX512
+  using R = real_of<A>;
   if (simd::fits<R>(n)) {
     R* p = reinterpret_cast<R*>(psi);
     R* l = reinterpret_cast<R*>(lam);
@@ -627,10 +627,10 @@ template <class A>
 void rows_apply(A* x, A* y, uint64_t len, const Mat2& m) {
   using R = real_of<A>;
   R* xp = reinterpret_cast<R*>(x);
-  R* yp = reinterpret_cast<R*>(y);
 #ifdef QDIFF_QUANTUM_AVX512
   using V = simd::Vec<R>;
   if (len % V::kComplex == 0) {
+    R* yp = reinterpret_cast<R*>(y);
     const simd::VM2<R> vm(m);
     for (uint64_t k = 0; k < 2 * len; k += 2 * V::kComplex) {
       typename V::Reg vx = V::load(xp + k), vy = V::load(yp + k);
