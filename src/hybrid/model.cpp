@@ -38,8 +38,8 @@ std::string bottleneck_summary(const Config& cfg, int channels) {
   const int hidden = nn::classical_hidden_for(cfg, channels);
   std::string s = "bottleneck parameters: quantum " + std::to_string(nn::quantum_branch_params(cfg, channels)) + " (" +
                   std::to_string(nq) + " qubits, " + std::to_string(L) + " layers, " + cfg.str("quantum.ansatz") +
-                  " ansatz, " + cfg.str("quantum.entangler") + ", reduce " + cfg.str("quantum.reduce") +
-                  "); classical " + std::to_string(nn::classical_branch_params(channels, hidden)) + " (MLP " +
+                  " ansatz, " + cfg.str("quantum.entangler") + ", reduce " + cfg.str("quantum.reduce") + ", " +
+                  cfg.str("quantum.precision") + " simulator); classical " + std::to_string(nn::classical_branch_params(channels, hidden)) + " (MLP " +
                   std::to_string(channels) + "-" + std::to_string(hidden) + "-" + std::to_string(channels) + ")";
   return s + "; using " + cfg.str("model.bottleneck");
 }
