@@ -1,10 +1,12 @@
 // Running sweep cells: train, sample, evaluate, record; resumable and failure-tolerant.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "qdiff/core/config.hpp"
 #include "qdiff/core/distributed.hpp"
@@ -66,7 +68,7 @@ void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir) {
   json mine = json::array();
   for (int64_t i = counter.next(); i < static_cast<int64_t>(plan.cells.size()); i = counter.next()) {
     const Cell& c = plan.cells[i];
-    if (!finished_result(out_dir, c).is_null()) continue;
+    if (!finished_result(plan, out_dir, c).is_null()) continue;
     spdlog::warn("process {} runs cell {}", Distributed::rank(), c.id);
     const json r = run_cell(plan, c, out_dir);
     mine.push_back({{"id", c.id}, {"status", r["status"]}, {"rank", Distributed::rank()}});
@@ -84,15 +86,25 @@ void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir) {
 
 }  // namespace
 
-json finished_result(const std::string& out_dir, const Cell& cell) {
+json finished_result(const SweepPlan& plan, const std::string& out_dir, const Cell& cell) {
   const std::string path = cell_dir(out_dir, cell) + "/result.json";
   if (!fs::exists(path)) return nullptr;
+  json r;
+  std::string want;
   try {
-    json r = json::parse(read_file_text(path));
-    return r.value("status", std::string()) == "ok" ? r : json(nullptr);
+    r = json::parse(read_file_text(path));
+    want = cell_config(plan, cell).hash();
   } catch (const std::exception&) {
-    return nullptr;  // unreadable: run it again
+    return nullptr;  // unreadable, or the config is now invalid: run it (again) and record why
   }
+  if (r.value("status", std::string()) != "ok") return nullptr;
+  const std::string had = r.value("config_hash", std::string());
+  if (had != want) {
+    spdlog::warn("cell {} in {} was run with a different resolved config (hash {}, now {}): running it again",
+                 cell.id, out_dir, had.empty() ? "none" : had, want);
+    return nullptr;
+  }
+  return r;
 }
 
 json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_dir) {
@@ -154,14 +166,16 @@ void run_sweep(const SweepPlan& plan, const std::string& out_dir) {
                                                     {"cells", plan.cells.size()}, {"version", version()}})
                                                   .dump(2) + "\n");
   if (Distributed::size() > 1) return run_sweep_distributed(plan, out_dir);
-  int64_t todo = 0;
-  for (const auto& c : plan.cells) todo += finished_result(out_dir, c).is_null();
+  std::vector<bool> finished;
+  for (const auto& c : plan.cells) finished.push_back(!finished_result(plan, out_dir, c).is_null());
+  const int64_t todo = std::count(finished.begin(), finished.end(), false);
   spdlog::info("sweep {}: {} cells, {} finished, {} to run, into {}", plan.name, plan.cells.size(),
                plan.cells.size() - todo, todo, out_dir);
   Progress bar("sweep", todo);
   int64_t done = 0, failed = 0;
-  for (const auto& c : plan.cells) {
-    if (!finished_result(out_dir, c).is_null()) continue;
+  for (size_t i = 0; i < plan.cells.size(); ++i) {
+    if (finished[i]) continue;
+    const Cell& c = plan.cells[i];
     spdlog::info("cell {}/{}: {}", done + 1, todo, c.id);
     const json r = run_cell(plan, c, out_dir);
     failed += r["status"] != "ok";

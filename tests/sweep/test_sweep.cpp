@@ -66,7 +66,7 @@ TEST(SweepPlan, ValidationNamesTheProblem) {
   EXPECT_NE(error_of(j).find("eval.ref"), std::string::npos);
 }
 
-TEST(Sweep, FailingCellIsRecordedAndOthersRunAndResumeSkipsFinished) {
+TEST(Sweep, FailingCellIsRecordedAndOthersRunAndResumeSkipsFinishedUnlessTheConfigChanged) {
   TempDir tmp;
   const auto plan = sweep::plan_from_json(plan_json(), "plan");
   sweep::run_sweep(plan, tmp.path());
@@ -79,11 +79,23 @@ TEST(Sweep, FailingCellIsRecordedAndOthersRunAndResumeSkipsFinished) {
   const std::string csv = read_file_text(tmp.file("results.csv"));
   EXPECT_NE(csv.find(",failed,"), std::string::npos) << csv;
   // Resume: the finished cell is not run again (its result file stays byte-identical).
-  EXPECT_FALSE(sweep::finished_result(tmp.path(), plan.cells[0]).is_null());
-  EXPECT_TRUE(sweep::finished_result(tmp.path(), plan.cells[1]).is_null());
-  const auto before = std::filesystem::last_write_time(tmp.file("cells/" + plan.cells[0].id + "/result.json"));
+  EXPECT_FALSE(sweep::finished_result(plan, tmp.path(), plan.cells[0]).is_null());
+  EXPECT_TRUE(sweep::finished_result(plan, tmp.path(), plan.cells[1]).is_null());
+  const std::string result0 = tmp.file("cells/" + plan.cells[0].id + "/result.json");
+  const auto before = std::filesystem::last_write_time(result0);
   sweep::run_sweep(plan, tmp.path());
-  EXPECT_EQ(before, std::filesystem::last_write_time(tmp.file("cells/" + plan.cells[0].id + "/result.json")));
+  EXPECT_EQ(before, std::filesystem::last_write_time(result0));
+  // The same directory with a changed plan: the finished cell no longer counts as finished and
+  // runs again under the new config (its stored hash changes), instead of being reported stale.
+  auto changed = plan_json();
+  changed["set"]["train.steps"] = 5;
+  const auto plan2 = sweep::plan_from_json(changed, "plan");
+  EXPECT_TRUE(sweep::finished_result(plan2, tmp.path(), plan2.cells[0]).is_null());
+  sweep::run_sweep(plan2, tmp.path());
+  const auto rerun = json::parse(read_file_text(result0));
+  EXPECT_EQ(rerun["status"], "ok");
+  EXPECT_NE(rerun["config_hash"], ok["config_hash"]);
+  EXPECT_FALSE(sweep::finished_result(plan2, tmp.path(), plan2.cells[0]).is_null());
 }
 
 TEST(Sweep, QuickPresetThroughTheScriptWritesTableCsvAndPlots) {

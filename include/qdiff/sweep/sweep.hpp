@@ -51,8 +51,10 @@ SweepPlan plan_from_json(const nlohmann::json& j, const std::string& source, boo
 
 // Runs one cell into out_dir/cells/<id>/ and returns its result JSON (status ok or failed).
 nlohmann::json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_dir);
-// The stored result of a finished cell, or null when the cell has not finished.
-nlohmann::json finished_result(const std::string& out_dir, const Cell& cell);
+// The stored result of a finished cell, or null when the cell has not finished, failed, or was
+// run with a different resolved config than the plan now gives it (config_hash; a warning
+// says so), so that a resumed sweep never mixes results of two configs.
+nlohmann::json finished_result(const SweepPlan& plan, const std::string& out_dir, const Cell& cell);
 
 // Runs every unfinished cell in order (progress and logging per cell), then aggregates.
 // `run` lets MPI drivers substitute a distributed loop; by default cells run here in order.
