@@ -20,7 +20,7 @@ void register_sweep(CLI::App& app) {
   cmd->add_flag("--quick", o->quick, "tiny model and a small grid: finishes in minutes (for checks and tests)");
   cmd->add_flag("--aggregate-only", o->aggregate_only, "only rebuild results.csv/results.md/plots from finished cells");
   cmd->add_flag("--list", o->list, "print the cells and exit");
-  cmd->footer("Finished cells are skipped, so a killed sweep continues where it stopped; failed cells are retried.");
+  cmd->footer("Finished cells are skipped, so a killed sweep continues where it stopped; failed cells, and cells finished under a different config, run again.");
   cmd->callback([o] {
     const sweep::SweepPlan plan = sweep::load_plan(o->config, o->quick);
     const std::string out = o->out.empty() ? "results/" + plan.name : o->out;

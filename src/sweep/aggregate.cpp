@@ -65,7 +65,14 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
   for (const auto& c : plan.cells) {
     const std::string path = out_dir + "/cells/" + c.id + "/result.json";
     try {
-      results.push_back(json::parse(read_file_text(path)));
+      json r = json::parse(read_file_text(path));
+      const std::string had = r.value("config_hash", std::string()), want = cell_config(plan, c).hash();
+      if (r.value("status", std::string()) == "ok" && had != want) {
+        spdlog::warn("cell {}: its result is from another config (hash {}, the plan now gives {}); marked stale, "
+                     "not counted (run the sweep to redo it)", c.id, had.empty() ? "none" : had, want);
+        r["status"] = "stale";
+      }
+      results.push_back(std::move(r));
     } catch (const std::exception&) {
       json r = {{"id", c.id}, {"status", "missing"}};
       json axes = json::object();

@@ -53,12 +53,6 @@ const ImageSet& reference_set(const SweepPlan& plan) {
   return cache.emplace(key, std::move(ref)).first->second;
 }
 
-Config cell_config(const SweepPlan& plan, const Cell& cell) {
-  Config cfg = Config::from_file(plan.base_config);
-  for (auto it = plan.set.begin(); it != plan.set.end(); ++it) cfg.set_value(it.key(), it.value());
-  for (auto it = cell.overrides.begin(); it != cell.overrides.end(); ++it) cfg.set_value(it.key(), it.value());
-  return cfg;
-}
 
 // Under mpirun: cells are handed out dynamically through a shared counter (a process takes the
 // next cell when it finishes one), the results are gathered on the first process, which
@@ -85,6 +79,13 @@ void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir) {
 }
 
 }  // namespace
+
+Config cell_config(const SweepPlan& plan, const Cell& cell) {
+  Config cfg = Config::from_file(plan.base_config);
+  for (auto it = plan.set.begin(); it != plan.set.end(); ++it) cfg.set_value(it.key(), it.value());
+  for (auto it = cell.overrides.begin(); it != cell.overrides.end(); ++it) cfg.set_value(it.key(), it.value());
+  return cfg;
+}
 
 json finished_result(const SweepPlan& plan, const std::string& out_dir, const Cell& cell) {
   const std::string path = cell_dir(out_dir, cell) + "/result.json";

@@ -91,11 +91,14 @@ TEST(Sweep, FailingCellIsRecordedAndOthersRunAndResumeSkipsFinishedUnlessTheConf
   changed["set"]["train.steps"] = 5;
   const auto plan2 = sweep::plan_from_json(changed, "plan");
   EXPECT_TRUE(sweep::finished_result(plan2, tmp.path(), plan2.cells[0]).is_null());
+  sweep::aggregate(plan2, tmp.path());  // --aggregate-only: the old result is shown as stale
+  EXPECT_NE(read_file_text(tmp.file("results.csv")).find(",stale,"), std::string::npos);
   sweep::run_sweep(plan2, tmp.path());
   const auto rerun = json::parse(read_file_text(result0));
   EXPECT_EQ(rerun["status"], "ok");
   EXPECT_NE(rerun["config_hash"], ok["config_hash"]);
   EXPECT_FALSE(sweep::finished_result(plan2, tmp.path(), plan2.cells[0]).is_null());
+  EXPECT_EQ(read_file_text(tmp.file("results.csv")).find(",stale,"), std::string::npos);
 }
 
 TEST(Sweep, QuickPresetThroughTheScriptWritesTableCsvAndPlots) {

@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "qdiff/core/config.hpp"
+
 namespace qdiff::sweep {
 
 struct Cell {
@@ -48,6 +50,9 @@ struct SweepPlan {
 // preset's small grid and budgets (finishes in minutes on 2 cores).
 SweepPlan load_plan(const std::string& path, bool quick = false);
 SweepPlan plan_from_json(const nlohmann::json& j, const std::string& source, bool quick = false);
+
+// The resolved config of a cell: the base config, the plan's `set`, then the cell's overrides.
+Config cell_config(const SweepPlan& plan, const Cell& cell);
 
 // Runs one cell into out_dir/cells/<id>/ and returns its result JSON (status ok or failed).
 nlohmann::json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_dir);
