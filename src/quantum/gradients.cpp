@@ -72,10 +72,11 @@ void angle_gradient(GradMethod method, const Program& program, const double* ang
   throw InvalidArgument("angle_gradient: unknown method");
 }
 
-#define QDIFF_GRADIENTS_FOR(A)                                                                  \
-  template double z_objective(const Program&, const double*, const double*, WorkspaceT<A>&);     \
-  template void parameter_shift(const Program&, const double*, const double*, double*, WorkspaceT<A>&); \
-  template void angle_gradient(GradMethod, const Program&, const double*, const double*, double*, WorkspaceT<A>&);
+#define QDIFF_GRADIENTS_FOR(A)                                                                           \
+  template double z_objective(const Program&, const double*, const double*, WorkspaceT<A>&);              \
+  template void parameter_shift(const Program&, const double*, const double*, double*, WorkspaceT<A>&);   \
+  template void angle_gradient(GradMethod, const Program&, const double*, const double*, double*,         \
+                               WorkspaceT<A>&);
 QDIFF_GRADIENTS_FOR(cplx)
 QDIFF_GRADIENTS_FOR(cplxf)
 #undef QDIFF_GRADIENTS_FOR
