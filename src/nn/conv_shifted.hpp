@@ -25,10 +25,7 @@
 namespace qdiff::nn::shifted {
 
 inline bool disabled_by_env() {
-  static const bool v = [] {
-    const char* e = std::getenv("QDIFF_NN_CONV");
-    return e && std::string(e) == "im2col";
-  }();
+  static const bool v = gemm::env_is("QDIFF_NN_CONV", "im2col");
   return v;
 }
 
@@ -94,7 +91,7 @@ inline int backward(const Geometry& g, float* dx, const float* x, const float* w
                     std::vector<int>& off, std::vector<int>& doff) {
   const int Hp = g.Hp(), Wp = g.Wp(), Ho = g.Ho(), Wo = g.Wo(), K = g.K(), k = g.k, L = Ho * Wp;
   const int pd = k - 1 - g.p, Hq = Ho + 2 * pd, Wq = Wo + 2 * pd, Kd = g.cout * k * k, Ld = g.H * Wq;
-  const bool thick = g.cout >= 16;  // weight gradient on the kernel (else row dot products)
+  const bool thick = g.cout >= gemm::kThickRows;  // weight gradient on the kernel (else row dot products)
   shifted_offsets(off, g.cin, Hp, Wp, k);
   float* wf = nullptr;
   if (dx) {  // wf[c, (o, ki, kj)] = w[o, c, k-1-ki, k-1-kj]

@@ -35,11 +35,18 @@ struct RowOffsets {  // row k starts at base + off[k]
   const T* row(int k) const { return base + off[k]; }
 };
 
+// Weight gradients of weights with at least this many rows run on the kernel (their dY must be
+// transposed for it); thinner ones use row dot products.
+constexpr int kThickRows = 16;
+
+// Whether environment variable `name` is set to `value` (the A/B switches below).
+inline bool env_is(const char* name, const char* value) {
+  const char* e = std::getenv(name);
+  return e && std::string(e) == value;
+}
+
 inline bool use_eigen() {
-  static const bool v = [] {
-    const char* e = std::getenv("QDIFF_NN_GEMM");
-    return e && std::string(e) == "eigen";
-  }();
+  static const bool v = env_is("QDIFF_NN_GEMM", "eigen");
   return v;
 }
 

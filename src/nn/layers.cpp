@@ -349,11 +349,11 @@ void im2col_block(T* col, const T* x, int m, int C, int H, int W, int k, int s, 
 }
 
 // Weight-gradient partial of one block, transposed: gT[K, R] = A[K, L] D[R, L]^T, where R is the
-// weight's row count and Dt = D^T [L, R]. R >= 16 runs on the GEMM kernel (it needs Dt); thin
-// weights (R < 16, e.g. the 1-channel output convolution) use row dot products of A and D.
+// weight's row count and Dt = D^T [L, R]. R >= gemm::kThickRows runs on the GEMM kernel (it needs
+// Dt); thinner weights (e.g. the 1-channel output convolution) use row dot products of A and D.
 template <class T>
 void weight_grad_t(T* gT, const T* A, const T* D, const T* Dt, int K, int R, size_t L) {
-  if (R >= 16)
+  if (R >= gemm::kThickRows)
     gemm::gemm(K, R, static_cast<int>(L), A, Dt, gT);
   else
     Map<T>(gT, K, R).noalias() = CMap<T>(A, K, L).lazyProduct(CMap<T>(D, R, L).transpose());
@@ -405,9 +405,7 @@ void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
   const T* bb = reg_->param(b);
 #pragma omp parallel for schedule(static)
   for (int blk = 0; blk < nblk; ++blk) {
-    const Block bl(blk, nb, N, P);
-    const int n0 = bl.n0, m = bl.m;
-    const size_t cols = bl.cols;
+    const auto [n0, m, cols] = Block(blk, nb, N, P);
     const int tid = omp_get_thread_num();
     T* col = col_[tid].get(static_cast<size_t>(K) * nb * P);
     T* yb = dcol_[tid].get(static_cast<size_t>(cout) * nb * P);
@@ -446,16 +444,14 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
   if (dx) transpose_into(wt, reg_->param(w), cout, K);
 #pragma omp parallel for schedule(static)
   for (int blk = 0; blk < nblk; ++blk) {
-    const Block bl(blk, nb, N, P);
-    const int n0 = bl.n0, m = bl.m;
-    const size_t cols = bl.cols;
+    const auto [n0, m, cols] = Block(blk, nb, N, P);
     const int tid = omp_get_thread_num();
     T* col = col_[tid].get(static_cast<size_t>(K) * nb * P);
     T* dyb = dy_[tid].get(static_cast<size_t>(cout) * nb * P);
     im2col_block(col, x + static_cast<size_t>(n0) * cin * H * W, m, cin, H, W, k, stride, pad, Ho, Wo);
     images_to_block(dyb, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
     T* dyt = nullptr;  // dYb^T: [nb*P, cout], for the weight-gradient GEMM
-    if (cout >= 16) {
+    if (cout >= gemm::kThickRows) {
       dyt = dyt_[tid].get(static_cast<size_t>(cout) * nb * P);
       planes_to_rows(dyt, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
     }
@@ -509,9 +505,7 @@ void ConvTranspose2d<T>::forward(T* y, const T* x, int N, int H, int W) {
   const T* bb = reg_->param(b);
 #pragma omp parallel for schedule(static)
   for (int blk = 0; blk < nblk; ++blk) {
-    const Block bl(blk, nb, N, P);
-    const int n0 = bl.n0, m = bl.m;
-    const size_t cols = bl.cols;
+    const auto [n0, m, cols] = Block(blk, nb, N, P);
     const int tid = omp_get_thread_num();
     T* xb = xb_[tid].get(static_cast<size_t>(cin) * nb * P);
     T* c = col_[tid].get(static_cast<size_t>(K) * nb * P);
@@ -537,9 +531,7 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
   if (dw_.size() < static_cast<size_t>(nblk)) dw_.resize(nblk);
 #pragma omp parallel for schedule(static)
   for (int blk = 0; blk < nblk; ++blk) {
-    const Block bl(blk, nb, N, P);
-    const int n0 = bl.n0, m = bl.m;
-    const size_t cols = bl.cols;
+    const auto [n0, m, cols] = Block(blk, nb, N, P);
     const int tid = omp_get_thread_num();
     T* xb = xb_[tid].get(static_cast<size_t>(cin) * nb * P);
     T* dc = col_[tid].get(static_cast<size_t>(K) * nb * P);
@@ -557,7 +549,7 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
     }
     images_to_block(xb, x + static_cast<size_t>(n0) * cin * P, m, cin, P);
     T* xbt = nullptr;  // Xb^T: [nb*P, cin], for the weight-gradient GEMM
-    if (cin >= 16) {
+    if (cin >= gemm::kThickRows) {
       xbt = xbt_[tid].get(static_cast<size_t>(cin) * nb * P);
       planes_to_rows(xbt, x + static_cast<size_t>(n0) * cin * P, m, cin, P);
     }
