@@ -66,10 +66,10 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
     const std::string path = out_dir + "/cells/" + c.id + "/result.json";
     try {
       json r = json::parse(read_file_text(path));
-      const std::string had = r.value("config_hash", std::string()), want = cell_config(plan, c).hash();
-      if (r.value("status", std::string()) == "ok" && had != want) {
-        spdlog::warn("cell {}: its result is from another config (hash {}, the plan now gives {}); marked stale, "
-                     "not counted (run the sweep to redo it)", c.id, had.empty() ? "none" : had, want);
+      const std::string mismatch = config_mismatch(plan, c, r);
+      if (r.value("status", std::string()) == "ok" && !mismatch.empty()) {
+        spdlog::warn("cell {}: its result is from another config ({}); marked stale, not counted (run the sweep to "
+                     "redo it)", c.id, mismatch);
         r["status"] = "stale";
       }
       results.push_back(std::move(r));

@@ -53,6 +53,13 @@ const ImageSet& reference_set(const SweepPlan& plan) {
   return cache.emplace(key, std::move(ref)).first->second;
 }
 
+// The resolved config of a cell: the base config, the plan's `set`, then the cell's overrides.
+Config cell_config(const SweepPlan& plan, const Cell& cell) {
+  Config cfg = Config::from_file(plan.base_config);
+  for (auto it = plan.set.begin(); it != plan.set.end(); ++it) cfg.set_value(it.key(), it.value());
+  for (auto it = cell.overrides.begin(); it != cell.overrides.end(); ++it) cfg.set_value(it.key(), it.value());
+  return cfg;
+}
 
 // Under mpirun: cells are handed out dynamically through a shared counter (a process takes the
 // next cell when it finishes one), the results are gathered on the first process, which
@@ -80,29 +87,26 @@ void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir) {
 
 }  // namespace
 
-Config cell_config(const SweepPlan& plan, const Cell& cell) {
-  Config cfg = Config::from_file(plan.base_config);
-  for (auto it = plan.set.begin(); it != plan.set.end(); ++it) cfg.set_value(it.key(), it.value());
-  for (auto it = cell.overrides.begin(); it != cell.overrides.end(); ++it) cfg.set_value(it.key(), it.value());
-  return cfg;
+std::string config_mismatch(const SweepPlan& plan, const Cell& cell, const json& result) {
+  const std::string had = result.value("config_hash", std::string()), want = cell_config(plan, cell).hash();
+  return had == want ? "" : "hash " + (had.empty() ? std::string("none") : had) + ", the plan now gives " + want;
 }
 
 json finished_result(const SweepPlan& plan, const std::string& out_dir, const Cell& cell) {
   const std::string path = cell_dir(out_dir, cell) + "/result.json";
   if (!fs::exists(path)) return nullptr;
   json r;
-  std::string want;
+  std::string mismatch;
   try {
     r = json::parse(read_file_text(path));
-    want = cell_config(plan, cell).hash();
+    mismatch = config_mismatch(plan, cell, r);
   } catch (const std::exception&) {
     return nullptr;  // unreadable, or the config is now invalid: run it (again) and record why
   }
   if (r.value("status", std::string()) != "ok") return nullptr;
-  const std::string had = r.value("config_hash", std::string());
-  if (had != want) {
-    spdlog::warn("cell {} in {} was run with a different resolved config (hash {}, now {}): running it again",
-                 cell.id, out_dir, had.empty() ? "none" : had, want);
+  if (!mismatch.empty()) {
+    spdlog::warn("cell {} in {} was run with a different resolved config ({}): running it again", cell.id, out_dir,
+                 mismatch);
     return nullptr;
   }
   return r;

@@ -27,8 +27,6 @@
 #include <utility>
 #include <vector>
 
-#include "qdiff/core/config.hpp"
-
 namespace qdiff::sweep {
 
 struct Cell {
@@ -51,8 +49,9 @@ struct SweepPlan {
 SweepPlan load_plan(const std::string& path, bool quick = false);
 SweepPlan plan_from_json(const nlohmann::json& j, const std::string& source, bool quick = false);
 
-// The resolved config of a cell: the base config, the plan's `set`, then the cell's overrides.
-Config cell_config(const SweepPlan& plan, const Cell& cell);
+// Empty when a stored cell result was run with the config the plan now gives the cell;
+// otherwise says how they differ ("hash <stored>, the plan now gives <current>").
+std::string config_mismatch(const SweepPlan& plan, const Cell& cell, const nlohmann::json& result);
 
 // Runs one cell into out_dir/cells/<id>/ and returns its result JSON (status ok or failed).
 nlohmann::json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_dir);
