@@ -2,7 +2,10 @@
 // Kronecker products (Eigen), Haar-random states and unitaries.
 #pragma once
 #include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <vector>
 
 #include "qdiff/core/rng.hpp"
 #include "qdiff/quantum/circuit.hpp"
@@ -75,6 +78,13 @@ inline MatX haar_unitary(int d, Rng& rng) {
   MatX r = qr.matrixQR();
   for (int j = 0; j < d; ++j) q.col(j) *= r(j, j) / std::abs(r(j, j));
   return q;
+}
+
+// max_i |a[i] - b[i]|
+inline double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  double m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
 }
 
 inline Mat2 to_mat2(const MatX& m) { return {m(0, 0), m(0, 1), m(1, 0), m(1, 1)}; }

@@ -17,6 +17,7 @@
 namespace qdiff::quantum {
 namespace {
 
+using ref::max_abs_diff;
 using ref::VecX;
 
 // Float amplitudes are rounded once (~6e-8 relative); a few gates add a few roundings each.
@@ -42,11 +43,6 @@ double max_diff(const std::vector<A>& a, const std::vector<B>& b) {
 double max_abs(const std::vector<double>& a) {
   double m = 0;
   for (double x : a) m = std::max(m, std::abs(x));
-  return m;
-}
-double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  double m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
   return m;
 }
 

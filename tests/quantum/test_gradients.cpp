@@ -13,6 +13,8 @@
 namespace qdiff::quantum {
 namespace {
 
+using ref::max_abs_diff;
+
 struct Problem {
   int batch;
   std::vector<double> inputs, weights, c;  // [B, n_in], [n_w], [B, n]
@@ -62,11 +64,6 @@ Grads finite_differences(const BatchEvaluator& ev, const Problem& p, double h = 
   return g;
 }
 
-double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  double m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
-}
 
 void expect_methods_agree(const BatchEvaluator& ev, const Problem& p, const std::string& what) {
   const Grads ps = gradient(ev, p, GradMethod::ParameterShift);
