@@ -89,6 +89,17 @@ void check_pair(int n, int a, int b, const char* what) {
   if (a == b) throw InvalidArgument(std::string(what) + ": the two qubits must differ");
 }
 
+#ifdef QDIFF_QUANTUM_AVX512
+// The register form of mat2_pair: (x, y) <- m (x, y) for the group of pairs at base, through io.
+template <class R, class IO>
+inline void apply_group(const IO& io, R* p, uint64_t base, const simd::VM2<R>& vm) {
+  typename simd::Vec<R>::Reg x, y;
+  io.load(p, base, x, y);
+  vm.apply(x, y);
+  io.store(p, base, x, y);
+}
+#endif
+
 }  // namespace
 
 template <class A>
@@ -99,12 +110,7 @@ void apply_1q(A* amps, int n, int q, const Mat2& m) {
 #ifdef QDIFF_QUANTUM_AVX512
   if (simd::fits<R>(n)) {
     const simd::VM2<R> vm(m);
-    simd::for_pair_groups<R>(n, q, [&](const auto& io, uint64_t base) {
-      typename simd::Vec<R>::Reg x, y;
-      io.load(p, base, x, y);
-      vm.apply(x, y);
-      io.store(p, base, x, y);
-    });
+    simd::for_pair_groups<R>(n, q, [&](const auto& io, uint64_t base) { apply_group(io, p, base, vm); });
     return;
   }
 #endif
@@ -403,22 +409,17 @@ template <class A>
 void rows_apply(A* x, A* y, uint64_t len, const Mat2& m) {
   using R = real_of<A>;
   R* xp = reinterpret_cast<R*>(x);
+  const uint64_t off = y - x;  // both paths index from x
 #ifdef QDIFF_QUANTUM_AVX512
-  using V = simd::Vec<R>;
-  if (len % V::kComplex == 0) {
-    R* yp = reinterpret_cast<R*>(y);
+  constexpr int L = simd::Vec<R>::kComplex;
+  if (len % L == 0) {
     const simd::VM2<R> vm(m);
-    for (uint64_t k = 0; k < 2 * len; k += 2 * V::kComplex) {
-      typename V::Reg vx = V::load(xp + k), vy = V::load(yp + k);
-      vm.apply(vx, vy);
-      V::store(xp + k, vx);
-      V::store(yp + k, vy);
-    }
+    const simd::FarIO<R> io{off};
+    for (uint64_t k = 0; k < len; k += L) apply_group(io, xp, k, vm);
     return;
   }
 #endif
   const M2<R> mm(m);
-  const uint64_t off = y - x;  // mat2_pair indexes one base pointer
   for (uint64_t k = 0; k < len; ++k) mat2_pair(xp, k, k + off, mm);
 }
 
