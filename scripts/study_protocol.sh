@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The study's protocol measurement (issue: "Protocol first, by measurement"): for each data set,
+# train N = 100 (seed 0) with the quantum and the classical bottleneck under each recipe, save a
+# checkpoint every 2000 steps, and measure FID (and the other metrics) of the EMA weights against
+# training steps; then compare samplers (DDIM-50, DDIM-200, DDPM-1000) on the 8k-step checkpoint.
+# One training run serves every point of its curve (the checkpoints), so the curve costs one run.
+#
+#   scripts/study_protocol.sh [--out DIR] [--jobs 2] [--datasets "mnist breastmnist retinamnist"] [--list]
+#
+# QDIFF=path/to/qdiff selects the binary (run it from a fixed commit's worktree). Resumable: a
+# finished evaluation (its JSON exists) is skipped; a training run continues from its latest
+# checkpoint. Every job runs on one thread; --jobs processes run side by side.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+qdiff=${QDIFF:-build/qdiff}
+out=runs/protocol
+jobs=2
+datasets="mnist breastmnist retinamnist"
+list=0
+while (($#)); do
+  case $1 in
+    --out) out=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    --datasets) datasets=$2; shift 2 ;;
+    --list) list=1; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "study_protocol.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+steps=16000        # batch 16: 16k steps see as many images as 4k steps of batch 64
+curve="2000 4000 8000 16000"
+sampler_step=8000
+
+ref_args() {  # the grid's reference sets: MNIST 5,000 of its test images, MedMNIST the whole test split
+  case $1 in
+    mnist) echo "--ref data/mnist.npz --split test --max-ref 5000" ;;
+    *) echo "--ref data/$1.npz --split test --max-ref 0" ;;
+  esac
+}
+recipe_sets() {
+  case $1 in
+    linear) echo "--set diffusion.schedule=linear --set diffusion.timesteps=uniform" ;;
+    tailored) echo "--set diffusion.schedule=tailored --set diffusion.timesteps=importance" ;;
+  esac
+}
+ckpt() {  # the checkpoint of a step; the last step's is model.bin
+  local f
+  f=$(printf '%s/ckpt_%08d.bin' "$1" "$2")
+  [[ -f $f ]] && echo "$f" || echo "$1/model.bin"
+}
+
+# train DATASET RECIPE ARM BATCH STEPS EVERY: trains (or resumes) OUT/<dataset>/<recipe>-<arm>-b<batch>,
+# with a checkpoint every EVERY steps
+train_run() {
+  local ds=$1 recipe=$2 arm=$3 batch=$4 total=$5 every=$6
+  local dir=$out/$ds/$recipe-$arm-b$batch
+  mkdir -p "$dir"
+  [[ -f $dir/model.bin ]] && return 0
+  local last resume=()
+  last=$(ls "$dir"/ckpt_*.bin 2>/dev/null | sort | tail -1 || true)
+  [[ -n $last ]] && resume=(--resume "$last")
+  # shellcheck disable=SC2046
+  OMP_NUM_THREADS=1 "$qdiff" --log-level warn train --config "configs/$ds.json" --out "$dir" --threads 1 "${resume[@]}" \
+    --set data.n=100 --set model.bottleneck="$arm" $(recipe_sets "$recipe") --set train.batch="$batch" \
+    --set train.steps="$total" --set train.seed=0 --set train.ckpt_every="$every" --set train.sample_every=0 \
+    --set train.log_every=100 >"$dir/train.log" 2>&1
+}
+
+# evaluate DIR STEP SAMPLER SAMPLING_STEPS N: metrics of the EMA weights at a checkpoint
+evaluate() {
+  local ds=$1 dir=$2 step=$3 sampler=$4 ssteps=$5 n=$6
+  local name=eval_$(printf '%05d' "$step")_${sampler}${ssteps}_n$n
+  [[ -f $dir/$name.json ]] && return 0
+  # shellcheck disable=SC2046
+  OMP_NUM_THREADS=1 "$qdiff" --log-level warn eval --ckpt "$(ckpt "$dir" "$step")" --n "$n" --sampler "$sampler" \
+    --steps "$ssteps" --seed 0 $(ref_args "$ds") --json "$dir/$name.json" >"$dir/$name.txt" 2>&1
+}
+
+# One job: train a recipe/arm and evaluate its curve (DDIM-50, 1000 samples) at the steps that follow.
+curve_job() {
+  local ds=$1 recipe=$2 arm=$3 batch=$4 total=$5
+  shift 5
+  local points="$*"
+  train_run "$ds" "$recipe" "$arm" "$batch" "$total" "${points%% *}"
+  for s in $points; do evaluate "$ds" "$out/$ds/$recipe-$arm-b$batch" "$s" ddim 50 1000; done
+}
+# One job: the sampler comparison on one checkpoint (500 samples each).
+sampler_job() {
+  local ds=$1 recipe=$2 arm=$3
+  local dir=$out/$ds/$recipe-$arm-b16
+  evaluate "$ds" "$dir" $sampler_step ddim 50 500
+  evaluate "$ds" "$dir" $sampler_step ddim 200 500
+  evaluate "$ds" "$dir" $sampler_step ddpm 1000 500
+}
+
+job_list() {
+  for ds in $datasets; do
+    for recipe in linear tailored; do
+      for arm in quantum classical; do echo "curve_job $ds $recipe $arm 16 $steps $curve"; done
+    done
+    # Batch size at equal compute: batch 64 for 4k steps sees the images of 16k steps of batch 16.
+    [[ $ds == mnist ]] && echo "curve_job $ds linear quantum 64 4000 1000 2000 4000"
+  done
+  for ds in $datasets; do
+    for recipe in linear tailored; do echo "sampler_job $ds $recipe quantum"; done
+  done
+}
+
+if ((list)); then job_list; exit 0; fi
+mkdir -p "$out"
+{
+  echo "{\"binary\": \"$("$qdiff" --version)\", \"commit\": \"$(git -C "$(dirname "$qdiff")/.." rev-parse HEAD 2>/dev/null || echo unknown)\","
+  echo " \"started\": \"$(date -u +%FT%TZ)\", \"jobs\": $jobs, \"threads_per_job\": 1}"
+} >"$out/protocol_run.json"
+export -f train_run evaluate curve_job sampler_job ref_args recipe_sets ckpt
+export qdiff out sampler_step
+job_list | xargs -P "$jobs" -I{} bash -c '{} || echo "job failed: {}" >&2'
+echo "study_protocol.sh: all jobs finished; results in $out"
