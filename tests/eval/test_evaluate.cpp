@@ -65,7 +65,7 @@ TEST(Evaluate, SetAgainstItselfAndBadInputs) {
   EvalOptions opt;
   opt.features = "pixels";
   opt.kid_subsets = 10;
-  opt.fid_bootstrap = 0;
+  opt.fid_groups = 0;
   opt.classify = false;
   const auto r = evaluate(a, a, opt);
   EXPECT_NEAR(r["fid"]["value"].get<double>(), 0.0, 1e-6);
@@ -96,7 +96,7 @@ TEST(Evaluate, FeatureNetMetricsSeparateRealFromNoise) {
   EvalOptions opt;
   opt.features = repo_path("data/features/mnist.bin");
   opt.kid_subsets = 20;
-  opt.fid_bootstrap = 10;
+  opt.fid_groups = 10;
   const auto good = evaluate(real2, real1, opt), bad = evaluate(noise, real1, opt);
   EXPECT_LT(good["fid"]["value"].get<double>() * 5, bad["fid"]["value"].get<double>());
   EXPECT_LT(good["kid"]["mean"].get<double>(), bad["kid"]["mean"].get<double>());
