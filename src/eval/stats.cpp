@@ -161,10 +161,11 @@ JackknifeInterval fid_jackknife(const Eigen::MatrixXd& real, const Eigen::Matrix
     fail("FID jackknife: " + std::to_string(gen.rows()) + " generated samples are too few for " +
          std::to_string(groups) + " groups (each leave-one-group-out set needs >= 2 samples)");
   const GaussianFit ref = fit_gaussian(real, "real features");
+  const Eigen::MatrixXd ref_sqrt = sqrtm_psd(ref.cov);
   return grouped_jackknife(
       gen.rows(), groups, rng,
       [&](const std::vector<int64_t>& rows) {
-        return frechet_distance(ref, fit_gaussian(gen(rows, Eigen::all), "generated features")).fid;
+        return frechet_distance(ref, fit_gaussian(gen(rows, Eigen::all), "generated features"), &ref_sqrt).fid;
       },
       level);
 }

@@ -2,6 +2,7 @@
 // (the same data subset, training seed and sampling seeds) are compared seed by seed; the
 // differences get a t interval, a paired t-test, Holm's adjustment across N and an effect size.
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -37,7 +38,14 @@ std::string where_text(const Row& r) {
   return s.empty() ? "all cells" : s;
 }
 
-std::string sign_fmt(double v, int prec = 3) { return (v > 0 ? "+" : "") + fmt(v, prec); }
+std::string sign_fmt(double v, int prec = 4) { return (v > 0 ? "+" : "") + fmt(v, prec); }
+// Fixed decimals (percentages, effect sizes): "+18.4", "-0.80".
+std::string fixed(double v, int decimals, bool sign = false) {
+  if (!std::isfinite(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, sign ? "%+.*f" : "%.*f", decimals, v);
+  return b;
+}
 
 // One sentence a reader can act on.
 std::string reading(const Row& r) {
@@ -48,8 +56,8 @@ std::string reading(const Row& r) {
     o << sign_fmt(s.mean_diff) << " from " << s.n << " pair: no test possible.";
     return o.str();
   }
-  o << sign_fmt(s.mean_diff) << " [" << fmt(s.lo, 3) << ", " << fmt(s.hi, 3) << "] (" << sign_fmt(s.relative_percent, 2)
-    << "%), d_z " << fmt(s.d_z, 2) << ", p " << fmt(s.p, 2) << ", Holm p " << fmt(r.holm, 2) << ": ";
+  o << sign_fmt(s.mean_diff) << " [" << fmt(s.lo, 3) << ", " << fmt(s.hi, 3) << "] (" << fixed(s.relative_percent, 1, true)
+    << "%), d_z " << fixed(s.d_z, 2) << ", p " << fmt(s.p, 2) << ", Holm p " << fmt(r.holm, 2) << ": ";
   if (r.holm < kAlpha) {
     const bool a_better = r.metric->better * s.mean_diff > 0;
     o << "**significant**";
@@ -177,7 +185,7 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& 
       md << "|" << (has_n ? " " + value_text(r->n) + " |" : "") << (others.empty() ? "" : " " + r->others + " |") << " "
          << r->arm_a << " - " << r->arm_b << " | " << s.n << " | " << fmt(s.mean_a) << " +- " << fmt(s.sd_a, 3) << " | "
          << fmt(s.mean_b) << " +- " << fmt(s.sd_b, 3) << " | " << sign_fmt(s.mean_diff) << " [" << fmt(s.lo, 3) << ", "
-         << fmt(s.hi, 3) << "] | " << sign_fmt(s.relative_percent, 2) << "% | " << fmt(s.d_z, 2) << " | " << fmt(s.p, 2)
+         << fmt(s.hi, 3) << "] | " << fixed(s.relative_percent, 1, true) << "% | " << fixed(s.d_z, 2) << " | " << fmt(s.p, 2)
          << " | " << fmt(r->holm, 2) << " | " << (s.n < 2 ? "-" : r->holm < kAlpha ? "**yes**" : "no") << " |\n";
     }
   }

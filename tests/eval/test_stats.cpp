@@ -39,6 +39,62 @@ TEST(Stats, MeanIntervalSingleValueHasNoSpread) {
   EXPECT_TRUE(std::isnan(r.hi));
 }
 
+// ---- paired comparisons and Holm ---------------------------------------------------------------
+
+// Student t with 3 degrees of freedom has a closed-form CDF, an independent reference:
+// F(t) = 1/2 + (t / (sqrt(3) (1 + t^2/3)) + atan(t / sqrt(3))) / pi.
+double t3_cdf(double t) { return 0.5 + (t / (std::sqrt(3.0) * (1 + t * t / 3)) + std::atan(t / std::sqrt(3.0))) / M_PI; }
+
+TEST(Stats, StudentTMatchesTheClosedFormForThreeDegreesOfFreedom) {
+  for (double t : {-4.0, -1.3, 0.2, 2.04939015319192, 7.5}) EXPECT_NEAR(student_t_cdf(t, 3), t3_cdf(t), 1e-13) << t;
+  EXPECT_NEAR(student_t_quantile(0.975, 3), 3.182446305284263, 1e-9);
+  EXPECT_NEAR(t3_cdf(student_t_quantile(0.9, 3)), 0.9, 1e-12);
+}
+
+TEST(Stats, PairedComparisonByHand) {
+  // differences {2, 1, 0, 4}: mean 1.75, sd sqrt(8.75/3), t = 1.75 / (sd / 2) on 3 d.f.
+  const double a[] = {10, 12, 9, 14}, b[] = {8, 11, 9, 10};
+  const PairedComparison c = paired_comparison(a, b);
+  const double sd = std::sqrt(8.75 / 3.0), t = 1.75 / (sd / 2.0);
+  EXPECT_EQ(c.n, 4);
+  EXPECT_DOUBLE_EQ(c.mean_diff, 1.75);
+  EXPECT_NEAR(c.sd_diff, sd, 1e-14);
+  EXPECT_NEAR(c.t, t, 1e-12);
+  EXPECT_NEAR(c.p, 2.0 * (1.0 - t3_cdf(t)), 1e-12);
+  EXPECT_NEAR(c.p, 0.13284184055977555, 1e-12);
+  EXPECT_NEAR(c.lo, 1.75 - 3.182446305284263 * sd / 2.0, 1e-9);
+  EXPECT_NEAR(c.hi, 1.75 + 3.182446305284263 * sd / 2.0, 1e-9);
+  EXPECT_NEAR(c.d_z, 1.75 / sd, 1e-14);
+  EXPECT_NEAR(c.relative_percent, 100.0 * 1.75 / 9.5, 1e-12);
+  EXPECT_DOUBLE_EQ(c.mean_a, 11.25);
+  EXPECT_NEAR(c.sd_b, std::sqrt(5.0 / 3.0), 1e-14);
+  // Degenerate cases: one pair (no test), identical differences (certain sign).
+  const double one_a[] = {3}, one_b[] = {1};
+  EXPECT_TRUE(std::isnan(paired_comparison(one_a, one_b).p));
+  const double same_a[] = {3, 4, 5}, same_b[] = {2, 3, 4};
+  EXPECT_EQ(paired_comparison(same_a, same_b).p, 0.0);
+  EXPECT_EQ(paired_comparison(same_a, same_a).p, 1.0);
+  const double short_b[] = {1, 2};
+  EXPECT_THROW(paired_comparison(a, short_b), InvalidArgument);
+}
+
+TEST(Stats, HolmAdjustmentByHand) {
+  // sorted 0.005, 0.01, 0.03, 0.04 -> 4 * 0.005, 3 * 0.01, max(2 * 0.03, .), max(1 * 0.04, 0.06)
+  const double p[] = {0.01, 0.04, 0.03, 0.005};
+  const auto adj = holm_adjust(p);
+  const double want[] = {0.03, 0.06, 0.06, 0.02};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(adj[i], want[i], 1e-15) << i;
+  const double with_nan[] = {0.02, NAN, 0.5};
+  const auto b = holm_adjust(with_nan);
+  EXPECT_NEAR(b[0], 0.04, 1e-15);
+  EXPECT_TRUE(std::isnan(b[1]));
+  EXPECT_NEAR(b[2], 0.5, 1e-15);
+  const double big[] = {0.6, 0.7};
+  EXPECT_EQ(holm_adjust(big)[0], 1.0);  // capped at 1
+  const double bad[] = {1.5};
+  EXPECT_THROW(holm_adjust(bad), InvalidArgument);
+}
+
 // ---- grouped jackknife ----------------------------------------------------------------------
 
 double plug_in_variance(const std::vector<double>& x, const std::vector<int64_t>& rows) {
