@@ -159,3 +159,36 @@ TEST(SweepStats, FloorIsTheTrainingImagesRepeatedAndCellsGetTheirRatio) {
   for (const char* f : {"fid_vs_n.png", "fid_vs_n.svg"}) EXPECT_TRUE(std::filesystem::exists(tmp.file(f))) << f;
   EXPECT_NE(read_file_text(tmp.file("fid_vs_n.svg")).find("training-set floor"), std::string::npos);
 }
+
+TEST(SweepStats, CollectedCopyHoldsOnlyResultsAndAggregatesOnItsOwn) {
+  TempDir tmp;
+  json pj = plan_json();
+  pj["axes"]["data.n"] = {4};
+  const auto plan = sweep::plan_from_json(pj, "plan");
+  const std::string src = tmp.file("sweep"), dst = tmp.file("study/mnist");
+  write_results(plan, src);
+  for (const auto& c : plan.cells) {  // what a real cell leaves besides its result
+    const std::string d = src + "/cells/" + c.id + "/";
+    for (const char* f : {"config.json", "metrics.csv", "samples.png", "samples.npz", "model.bin", "ckpt_00000002.bin"})
+      write_file_atomic(d + f, "x");
+  }
+  write_file_atomic(tmp.file("sweep.json"), pj.dump(2));
+  std::string out;
+  const int rc = qdiff::test::run_command(repo_path("scripts/study_collect.sh") + " --config " + tmp.file("sweep.json") +
+                                              " --from " + src + " --dataset mnist --to " + dst + " 2>&1 </dev/null",
+                                          &out);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("aggregates on its own (12 cells ok)"), std::string::npos) << out;
+  for (const auto& c : plan.cells) {
+    const std::string d = dst + "/cells/" + c.id + "/";
+    for (const char* f : {"result.json", "config.json", "metrics.csv"}) EXPECT_TRUE(std::filesystem::exists(d + f)) << d << f;
+    for (const char* f : {"samples.npz", "model.bin", "ckpt_00000002.bin"}) EXPECT_FALSE(std::filesystem::exists(d + f)) << d << f;
+    EXPECT_EQ(std::filesystem::exists(d + "samples.png"), c.id.ends_with("seed=0")) << c.id;
+  }
+  EXPECT_EQ(read_file_text(dst + "/results.csv"), read_file_text(src + "/results.csv"));
+  // The report script regenerates the tables from the committed copy.
+  std::filesystem::remove(dst + "/results.md");
+  ASSERT_EQ(qdiff::test::run_command(repo_path("scripts/study_report.sh") + " --root " + tmp.file("study") + " 2>&1 </dev/null", &out), 0)
+      << out;
+  EXPECT_TRUE(std::filesystem::exists(dst + "/results.md")) << out;
+}
