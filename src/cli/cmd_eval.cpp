@@ -25,7 +25,7 @@ void register_eval(CLI::App& app) {
     int64_t n = 1000, seed = 0, max_ref = 5000, steps = 0, batch = 64;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_flag("--fid", o->fid, "Frechet distance (with a bootstrap interval)");
+  cmd->add_flag("--fid", o->fid, "Frechet distance (with a bias-corrected jackknife interval; reference fixed)");
   cmd->add_flag("--kid", o->kid, "kernel inception distance (unbiased, cubic kernel)");
   cmd->add_flag("--prc", o->prc, "precision / recall (k-NN manifolds, k = 3)");
   cmd->add_flag("--ssim", o->ssim, "SSIM to the nearest reference image and pairwise diversity");
@@ -42,7 +42,7 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--class", o->classes, "keep only these reference labels (repeatable)");
   cmd->add_option("--max-ref", o->max_ref, "at most this many reference images (seeded subset; 0 = all)")->capture_default_str();
   cmd->add_option("--features", o->features, "feature network file or 'pixels' (default: data/features/<ref stem>.bin)");
-  cmd->add_option("--seed", o->seed, "seed of generation, KID subsets and bootstrap")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed of generation, KID subsets and jackknife groups")->capture_default_str();
   cmd->add_option("--json", o->json_out, "also write the results as JSON");
   cmd->callback([o] {
     if (o->samples.empty() == o->ckpt.empty()) throw InvalidArgument("eval needs exactly one of --samples or --ckpt");

@@ -1,35 +1,64 @@
-// `qdiff sweep`: a low-data grid of train -> sample -> eval runs, resumable, aggregated over seeds.
+// `qdiff sweep`: a low-data grid of train -> sample -> eval runs, resumable, aggregated over seeds
+// with the arms paired by seed; `--protocol DIR` reports the protocol measurement instead.
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 
 #include "commands.hpp"
+#include "qdiff/core/error.hpp"
 #include "qdiff/sweep/sweep.hpp"
 
 namespace qdiff::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sweep_sigint(int) {
+  g_interrupted = true;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+}  // namespace
 
 void register_sweep(CLI::App& app) {
   auto* cmd = app.add_subcommand("sweep", "Run a sweep (e.g. configs/sweeps/lowdata.json): train, sample, evaluate every cell");
   struct Opts {
-    std::string config, out;
+    std::string config, out, protocol;
     bool quick = false, aggregate_only = false, list = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--config,-c", o->config, "sweep file")->required();
-  cmd->add_option("--out,-o", o->out, "output directory (default: results/<sweep name>)");
+  cmd->add_option("--config,-c", o->config, "sweep file (required unless --protocol)");
+  cmd->add_option("--out,-o", o->out, "output directory (default: results/<sweep name>; with --protocol: the protocol directory)");
   cmd->add_flag("--quick", o->quick, "tiny model and a small grid: finishes in minutes (for checks and tests)");
-  cmd->add_flag("--aggregate-only", o->aggregate_only, "only rebuild results.csv/results.md/plots from finished cells");
+  cmd->add_flag("--aggregate-only", o->aggregate_only,
+                "only rebuild results.csv/results.md/paired.csv/figures from finished cells");
   cmd->add_flag("--list", o->list, "print the cells and exit");
-  cmd->footer("Finished cells are skipped, so a killed sweep continues where it stopped; failed cells, and cells finished under a different config, run again.");
+  cmd->add_option("--protocol", o->protocol,
+                  "report the protocol measurement of scripts/study_protocol.sh in this directory: FID-vs-steps figures "
+                  "(PNG, SVG) and protocol.md");
+  cmd->footer("Finished cells are skipped, so a killed sweep continues where it stopped (a cell interrupted while training "
+              "continues from its latest checkpoint); failed cells, and cells finished under a different config, run again. "
+              "Ctrl-C checkpoints the training cell and stops.");
   cmd->callback([o] {
+    if (!o->protocol.empty()) {
+      sweep::protocol_report(o->protocol, o->out.empty() ? o->protocol : o->out);
+      return;
+    }
+    if (o->config.empty()) throw InvalidArgument("sweep needs --config FILE (or --protocol DIR)");
     const sweep::SweepPlan plan = sweep::load_plan(o->config, o->quick);
     const std::string out = o->out.empty() ? "results/" + plan.name : o->out;
     if (o->list) {
       for (const auto& c : plan.cells) std::printf("%s\n", c.id.c_str());
       return;
     }
-    if (o->aggregate_only) sweep::aggregate(plan, out);
-    else sweep::run_sweep(plan, out);
+    if (o->aggregate_only) return sweep::aggregate(plan, out);
+    sweep::RunOptions opt;
+    opt.should_stop = [] { return g_interrupted.load(); };
+    g_interrupted = false;
+    std::signal(SIGINT, on_sweep_sigint);
+    sweep::run_sweep(plan, out, opt);
+    std::signal(SIGINT, SIG_DFL);
   });
 }
 

@@ -61,11 +61,14 @@ nlohmann::json evaluate(const ImageSet& samples, const ImageSet& reference, cons
     if (const auto w = fid_sample_warning(reference.n, samples.n, fs.cols()); !w.empty()) out["warnings"].push_back(w);
     const FidResult f = fid(fr, fs);
     out["fid"] = {{"value", f.fid}, {"mean_term", f.mean_term}, {"trace_term", f.trace_real + f.trace_gen - 2 * f.trace_sqrt}};
-    if (opt.fid_bootstrap > 1 && samples.n >= 2) {
-      Rng rng(opt.seed ^ 0xb007);
-      const auto ci = fid_bootstrap(fr, fs, opt.fid_bootstrap, rng, 0.95);
-      out["fid"]["ci95"] = {ci.lo, ci.hi};
-      out["fid"]["bootstrap_std"] = ci.std;
+    const int64_t groups = std::min(opt.fid_groups, samples.n);
+    if (groups >= 2 && samples.n - (samples.n + groups - 1) / groups >= 2) {
+      Rng rng(opt.seed ^ 0x7ac4);
+      const auto ci = fid_jackknife(fr, fs, groups, rng, 0.95);
+      out["fid"]["jackknife"] = {{"corrected", ci.corrected}, {"se", ci.se}, {"ci95", {ci.lo, ci.hi}}, {"groups", ci.groups},
+                                 {"meaning", "95% interval for the Frechet distance between the reference's Gaussian fit "
+                                             "(fixed) and the generator's feature distribution; sampling uncertainty of the "
+                                             "generated set only; bias-corrected (grouped jackknife)"}};
     }
   }
   if (opt.kid) {
@@ -106,9 +109,21 @@ nlohmann::json evaluate(const ImageSet& samples, const ImageSet& reference, cons
       conf += probs.row(i).maxCoeff(&k);
       ++hist[k];
     }
-    out["classifier"] = {{"histogram", hist}, {"mean_confidence", conf / probs.rows()}};
+    out["classifier"] = {{"histogram", hist},
+                         {"entropy_bits", entropy_bits(hist)},
+                         {"max_entropy_bits", std::log2(double(hist.size()))},
+                         {"mean_confidence", conf / probs.rows()}};
   }
   return out;
+}
+
+double entropy_bits(const std::vector<int64_t>& histogram) {
+  double total = 0, h = 0;
+  for (int64_t c : histogram) total += double(c);
+  if (total <= 0) return 0.0;
+  for (int64_t c : histogram)
+    if (c > 0) h -= double(c) / total * std::log2(double(c) / total);
+  return h;
 }
 
 std::string format_report(const nlohmann::json& r) {
@@ -120,8 +135,11 @@ std::string format_report(const nlohmann::json& r) {
   if (r.contains("fid")) {
     std::snprintf(b, sizeof b, "FID              %.3f", r["fid"]["value"].get<double>());
     o << b;
-    if (r["fid"].contains("ci95")) {
-      std::snprintf(b, sizeof b, "   (bootstrap 95%% CI %.3f .. %.3f)", r["fid"]["ci95"][0].get<double>(), r["fid"]["ci95"][1].get<double>());
+    if (r["fid"].contains("jackknife")) {
+      const auto& j = r["fid"]["jackknife"];
+      std::snprintf(b, sizeof b, "   (bias-corrected %.3f, 95%% CI %.3f .. %.3f: jackknife over %lld groups of samples, reference fixed)",
+                    j["corrected"].get<double>(), j["ci95"][0].get<double>(), j["ci95"][1].get<double>(),
+                    static_cast<long long>(j["groups"].get<int64_t>()));
       o << b;
     }
     o << "\n";
@@ -149,7 +167,8 @@ std::string format_report(const nlohmann::json& r) {
   if (r.contains("classifier")) {
     o << "classes          ";
     for (size_t k = 0; k < r["classifier"]["histogram"].size(); ++k) o << k << ":" << r["classifier"]["histogram"][k] << " ";
-    std::snprintf(b, sizeof b, "  mean confidence %.3f\n", r["classifier"]["mean_confidence"].get<double>());
+    std::snprintf(b, sizeof b, "  entropy %.3f of %.3f bits, mean confidence %.3f\n", r["classifier"].value("entropy_bits", 0.0),
+                  r["classifier"].value("max_entropy_bits", 0.0), r["classifier"]["mean_confidence"].get<double>());
     o << b;
   }
   for (const auto& w : r["warnings"]) o << "warning: " << w.get<std::string>() << "\n";

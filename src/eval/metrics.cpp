@@ -129,8 +129,10 @@ Eigen::MatrixXd sqrtm_psd(const Eigen::MatrixXd& a) {
   return es.eigenvectors() * s.asDiagonal() * es.eigenvectors().transpose();
 }
 
-FidResult frechet_distance(const Eigen::VectorXd& mu1, const Eigen::MatrixXd& s1,
-                           const Eigen::VectorXd& mu2, const Eigen::MatrixXd& s2) {
+namespace {
+
+FidResult frechet_distance_impl(const Eigen::VectorXd& mu1, const Eigen::MatrixXd& s1, const Eigen::VectorXd& mu2,
+                                const Eigen::MatrixXd& s2, const Eigen::MatrixXd* s1_sqrt) {
   const Eigen::Index d = mu1.size();
   if (d == 0) fail("Frechet distance: empty mean vector");
   if (mu2.size() != d || s1.rows() != d || s1.cols() != d || s2.rows() != d || s2.cols() != d) {
@@ -150,7 +152,7 @@ FidResult frechet_distance(const Eigen::VectorXd& mu1, const Eigen::MatrixXd& s1
   r.trace_gen = s2.trace();
   // tr((S1^1/2 S2 S1^1/2)^1/2): M is symmetric PSD, so its eigenvalues are real and >= 0 up to
   // rounding; their square roots sum to the trace we need.
-  const Eigen::MatrixXd a = sqrtm_psd(s1);
+  const Eigen::MatrixXd a = s1_sqrt ? *s1_sqrt : sqrtm_psd(s1);
   const Eigen::MatrixXd m = symmetrised(a * symmetrised(s2) * a);
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(m, Eigen::EigenvaluesOnly);
   if (es.info() != Eigen::Success) fail("Frechet distance: eigendecomposition did not converge");
@@ -159,8 +161,17 @@ FidResult frechet_distance(const Eigen::VectorXd& mu1, const Eigen::MatrixXd& s1
   return r;
 }
 
-FidResult frechet_distance(const GaussianFit& real, const GaussianFit& gen) {
-  return frechet_distance(real.mean, real.cov, gen.mean, gen.cov);
+}  // namespace
+
+FidResult frechet_distance(const Eigen::VectorXd& mu1, const Eigen::MatrixXd& s1, const Eigen::VectorXd& mu2,
+                           const Eigen::MatrixXd& s2) {
+  return frechet_distance_impl(mu1, s1, mu2, s2, nullptr);
+}
+
+FidResult frechet_distance(const GaussianFit& real, const GaussianFit& gen, const Eigen::MatrixXd* real_sqrt) {
+  if (real_sqrt && (real_sqrt->rows() != real.cov.rows() || real_sqrt->cols() != real.cov.cols()))
+    fail("Frechet distance: the square root of the real covariance has the wrong shape");
+  return frechet_distance_impl(real.mean, real.cov, gen.mean, gen.cov, real_sqrt);
 }
 
 FidResult fid(const Eigen::MatrixXd& real, const Eigen::MatrixXd& gen) {

@@ -1,4 +1,4 @@
-// Confidence intervals: Student t over seeds, percentile bootstrap for FID.
+// Student t intervals and tests over seeds, Holm's adjustment, and the grouped jackknife of FID.
 #include "qdiff/eval/stats.hpp"
 
 #include <algorithm>
@@ -60,14 +60,6 @@ double incomplete_beta(double a, double b, double x) {
   return 1.0 - std::exp(log_front) * beta_continued_fraction(b, a, 1.0 - x) / b;
 }
 
-// q-quantile (q in [0, 1]) of sorted values, linear interpolation (numpy's default).
-double quantile_sorted(const std::vector<double>& v, double q) {
-  const double pos = q * double(v.size() - 1);
-  const size_t lo = size_t(std::floor(pos));
-  const size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
-}
-
 }  // namespace
 
 double student_t_cdf(double t, double df) {
@@ -121,34 +113,107 @@ MeanInterval mean_interval(std::span<const double> values, double level) {
   return r;
 }
 
-BootstrapInterval fid_bootstrap(const Eigen::MatrixXd& real, const Eigen::MatrixXd& gen, int64_t n_boot,
-                                Rng& rng, double level) {
+JackknifeInterval grouped_jackknife(int64_t n, int64_t groups, Rng& rng,
+                                    const std::function<double(const std::vector<int64_t>&)>& statistic,
+                                    double level) {
   check_level(level);
-  if (n_boot < 2) fail("FID bootstrap: n_boot must be >= 2, got " + std::to_string(n_boot));
-  BootstrapInterval r;
-  r.level = level;
-  r.n_boot = n_boot;
-  r.estimate = fid(real, gen).fid;  // validates both sets
-  auto resample = [&rng](const Eigen::MatrixXd& x) {
-    std::vector<int64_t> idx(x.rows());
-    for (auto& i : idx) i = int64_t(rng.below(uint64_t(x.rows())));
-    return Eigen::MatrixXd(x(idx, Eigen::all));
-  };
-  std::vector<double> vals(n_boot);
-  for (int64_t b = 0; b < n_boot; ++b) {
-    const Eigen::MatrixXd rr = resample(real), gg = resample(gen);
-    vals[b] = fid(rr, gg).fid;
+  if (groups < 2 || groups > n)
+    fail("jackknife: needs 2 <= groups <= n, got " + std::to_string(groups) + " groups of " + std::to_string(n) + " rows");
+  // A random partition: consecutive runs of a permutation, sizes n/G or n/G + 1.
+  const std::vector<int64_t> perm = rng.permutation(n);
+  std::vector<int64_t> group_of(n);
+  for (int64_t g = 0, i = 0; g < groups; ++g) {
+    const int64_t size = n / groups + (g < n % groups ? 1 : 0);
+    for (int64_t k = 0; k < size; ++k) group_of[perm[i++]] = g;
   }
-  std::sort(vals.begin(), vals.end());
-  r.lo = quantile_sorted(vals, 0.5 * (1.0 - level));
-  r.hi = quantile_sorted(vals, 0.5 * (1.0 + level));
-  double sum = 0;
-  for (double v : vals) sum += v;
-  const double mean = sum / double(n_boot);
-  double ss = 0;
-  for (double v : vals) ss += (v - mean) * (v - mean);
-  r.std = std::sqrt(ss / double(n_boot - 1));
+  JackknifeInterval r;
+  r.level = level;
+  r.groups = groups;
+  std::vector<int64_t> all(n);
+  for (int64_t i = 0; i < n; ++i) all[i] = i;
+  r.estimate = statistic(all);
+  std::vector<double> left_out(groups), h(groups);
+  for (int64_t g = 0; g < groups; ++g) {
+    std::vector<int64_t> rows;
+    for (int64_t i = 0; i < n; ++i)
+      if (group_of[i] != g) rows.push_back(i);
+    h[g] = double(n) / double(n - int64_t(rows.size()));
+    left_out[g] = statistic(rows);
+  }
+  r.corrected = double(groups) * r.estimate;
+  for (int64_t g = 0; g < groups; ++g) r.corrected -= (1.0 - 1.0 / h[g]) * left_out[g];
+  double var = 0;
+  for (int64_t g = 0; g < groups; ++g) {
+    const double pseudo = h[g] * r.estimate - (h[g] - 1.0) * left_out[g];
+    var += (pseudo - r.corrected) * (pseudo - r.corrected) / (h[g] - 1.0);
+  }
+  r.se = std::sqrt(var / double(groups));
+  const double half = student_t_quantile(0.5 * (1.0 + level), double(groups - 1)) * r.se;
+  r.lo = r.corrected - half;
+  r.hi = r.corrected + half;
   return r;
+}
+
+JackknifeInterval fid_jackknife(const Eigen::MatrixXd& real, const Eigen::MatrixXd& gen, int64_t groups, Rng& rng,
+                                double level) {
+  check_feature_pair(real, gen);
+  if (groups < 2 || gen.rows() - (gen.rows() + groups - 1) / groups < 2)
+    fail("FID jackknife: " + std::to_string(gen.rows()) + " generated samples are too few for " +
+         std::to_string(groups) + " groups (each leave-one-group-out set needs >= 2 samples)");
+  const GaussianFit ref = fit_gaussian(real, "real features");
+  const Eigen::MatrixXd ref_sqrt = sqrtm_psd(ref.cov);
+  return grouped_jackknife(
+      gen.rows(), groups, rng,
+      [&](const std::vector<int64_t>& rows) {
+        return frechet_distance(ref, fit_gaussian(gen(rows, Eigen::all), "generated features"), &ref_sqrt).fid;
+      },
+      level);
+}
+
+PairedComparison paired_comparison(std::span<const double> a, std::span<const double> b, double level) {
+  check_level(level);
+  if (a.size() != b.size()) fail("paired comparison: " + std::to_string(a.size()) + " vs " + std::to_string(b.size()) + " values");
+  if (a.empty()) fail("paired comparison: no pairs");
+  std::vector<double> d(a.size());
+  for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  const MeanInterval md = mean_interval(d, level), ma = mean_interval(a, level), mb = mean_interval(b, level);
+  PairedComparison r;
+  r.level = level;
+  r.n = md.n;
+  r.mean_diff = md.mean, r.sd_diff = md.std, r.lo = md.lo, r.hi = md.hi;
+  r.mean_a = ma.mean, r.mean_b = mb.mean, r.sd_a = ma.std, r.sd_b = mb.std;
+  r.relative_percent = 100.0 * r.mean_diff / r.mean_b;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (r.n < 2) {
+    r.t = r.p = r.d_z = nan;
+  } else if (r.sd_diff == 0) {  // every difference equal: a certain sign (or none at all)
+    r.t = r.mean_diff == 0 ? 0.0 : std::copysign(std::numeric_limits<double>::infinity(), r.mean_diff);
+    r.p = r.mean_diff == 0 ? 1.0 : 0.0;
+    r.d_z = r.mean_diff == 0 ? 0.0 : r.t;
+  } else {
+    r.t = r.mean_diff / (r.sd_diff / std::sqrt(double(r.n)));
+    r.p = 2.0 * student_t_cdf(-std::fabs(r.t), double(r.n - 1));
+    r.d_z = r.mean_diff / r.sd_diff;
+  }
+  return r;
+}
+
+std::vector<double> holm_adjust(std::span<const double> p) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (std::isnan(p[i])) continue;
+    if (p[i] < 0 || p[i] > 1) fail("Holm adjustment: p-value " + std::to_string(p[i]) + " outside [0, 1]");
+    order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return p[x] < p[y]; });
+  std::vector<double> adj(p.begin(), p.end());
+  const size_t m = order.size();
+  double running = 0;
+  for (size_t j = 0; j < m; ++j) {
+    running = std::max(running, std::min(1.0, double(m - j) * p[order[j]]));
+    adj[order[j]] = running;
+  }
+  return adj;
 }
 
 }  // namespace qdiff::eval

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <sstream>
 
 #include "qdiff/core/error.hpp"
+#include "qdiff/core/files.hpp"
 #include "qdiff/io/png.hpp"
 
 #include <stb_easy_font.h>
@@ -14,7 +17,27 @@ namespace {
 
 using Rgb = std::array<uint8_t, 3>;
 
-class Canvas {
+// Width in pixels of text drawn at `scale` (stb_easy_font metrics; both surfaces lay out with it).
+int text_width(const std::string& s, double scale = 1.5) {
+  std::string copy = s;
+  return static_cast<int>(stb_easy_font_width(copy.data()) * scale);
+}
+
+// What a plot is drawn on: the same layout code draws into pixels (PNG) or into SVG elements.
+class Surface {
+ public:
+  virtual ~Surface() = default;
+  // A line `thick` pixels wide; dashed: 6 on, 6 off.
+  virtual void line(double x0, double y0, double x1, double y1, Rgb c, int thick = 1, bool dashed = false) = 0;
+  // A filled rectangle with corners (x0, y0) and (x1, y1), both included.
+  virtual void rect(int x0, int y0, int x1, int y1, Rgb c) = 0;
+  // Text with its top-left corner at (x, y), scaled by `scale`.
+  virtual void text(double x, double y, const std::string& s, Rgb c, double scale = 1.5) = 0;
+};
+
+constexpr int kDash = 6;
+
+class Canvas : public Surface {
  public:
   Canvas(int w, int h) : w_(w), h_(h), px_(static_cast<size_t>(w) * h * 3, 255) {}
   void set(int x, int y, Rgb c) {
@@ -22,14 +45,15 @@ class Canvas {
     auto* p = &px_[(static_cast<size_t>(y) * w_ + x) * 3];
     p[0] = c[0], p[1] = c[1], p[2] = c[2];
   }
-  void rect(int x0, int y0, int x1, int y1, Rgb c) {
+  void rect(int x0, int y0, int x1, int y1, Rgb c) override {
     for (int y = std::min(y0, y1); y <= std::max(y0, y1); ++y)
       for (int x = std::min(x0, x1); x <= std::max(x0, x1); ++x) set(x, y, c);
   }
   // Line of the given thickness (Bresenham with a square pen).
-  void line(double x0, double y0, double x1, double y1, Rgb c, int thick = 1) {
+  void line(double x0, double y0, double x1, double y1, Rgb c, int thick = 1, bool dashed = false) override {
     const int n = static_cast<int>(std::max(std::abs(x1 - x0), std::abs(y1 - y0))) + 1;
     for (int i = 0; i <= n; ++i) {
+      if (dashed && (i / kDash) % 2 == 1) continue;
       const double t = n ? static_cast<double>(i) / n : 0.0;
       const int x = static_cast<int>(std::lround(x0 + t * (x1 - x0)));
       const int y = static_cast<int>(std::lround(y0 + t * (y1 - y0)));
@@ -37,7 +61,7 @@ class Canvas {
     }
   }
   // Text at (x, y) top-left, scaled by `s`; returns its width in pixels.
-  int text(double x, double y, const std::string& s, Rgb c, double scale = 1.5) {
+  void text(double x, double y, const std::string& s, Rgb c, double scale = 1.5) override {
     static char buf[60000];
     std::string copy = s;
     const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buf, sizeof buf);
@@ -48,17 +72,49 @@ class Canvas {
       rect(static_cast<int>(x + v[0] * scale), static_cast<int>(y + v[1] * scale),
            static_cast<int>(x + v2[0] * scale) - 1, static_cast<int>(y + v2[1] * scale) - 1, c);
     }
-    return static_cast<int>(stb_easy_font_width(copy.data()) * scale);
-  }
-  static int text_width(const std::string& s, double scale = 1.5) {
-    std::string copy = s;
-    return static_cast<int>(stb_easy_font_width(copy.data()) * scale);
   }
   const uint8_t* data() const { return px_.data(); }
 
  private:
   int w_, h_;
   std::vector<uint8_t> px_;
+};
+
+// The same drawing as SVG 1.1 elements (vector output for papers; text stays text).
+class SvgDocument : public Surface {
+ public:
+  SvgDocument(int w, int h) {
+    o_ << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\""
+       << w << "\" height=\"" << h << "\" viewBox=\"0 0 " << w << " " << h << "\">\n<rect x=\"0\" y=\"0\" width=\"" << w
+       << "\" height=\"" << h << "\" fill=\"#ffffff\"/>\n";
+  }
+  void line(double x0, double y0, double x1, double y1, Rgb c, int thick = 1, bool dashed = false) override {
+    o_ << "<line x1=\"" << x0 << "\" y1=\"" << y0 << "\" x2=\"" << x1 << "\" y2=\"" << y1 << "\" stroke=\"" << colour(c)
+       << "\" stroke-width=\"" << thick << "\"" << (dashed ? " stroke-dasharray=\"6 6\"" : "") << "/>\n";
+  }
+  void rect(int x0, int y0, int x1, int y1, Rgb c) override {
+    o_ << "<rect x=\"" << std::min(x0, x1) << "\" y=\"" << std::min(y0, y1) << "\" width=\"" << std::abs(x1 - x0) + 1
+       << "\" height=\"" << std::abs(y1 - y0) + 1 << "\" fill=\"" << colour(c) << "\"/>\n";
+  }
+  void text(double x, double y, const std::string& s, Rgb c, double scale = 1.5) override {
+    o_ << "<text x=\"" << x << "\" y=\"" << y + 7.0 * scale << "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\""
+       << 8.0 * scale << "\" textLength=\"" << text_width(s, scale) << "\" lengthAdjust=\"spacingAndGlyphs\" fill=\""
+       << colour(c) << "\">" << escaped(s) << "</text>\n";
+  }
+  std::string str() const { return o_.str() + "</svg>\n"; }
+
+ private:
+  std::ostringstream o_;
+  static std::string colour(Rgb c) {
+    char b[8];
+    std::snprintf(b, sizeof b, "#%02x%02x%02x", c[0], c[1], c[2]);
+    return b;
+  }
+  static std::string escaped(const std::string& s) {
+    std::string out;
+    for (char ch : s) out += ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : std::string(1, ch);
+    return out;
+  }
 };
 
 // "Nice" tick positions covering [lo, hi].
@@ -103,7 +159,9 @@ std::array<uint8_t, 3> palette_colour(size_t i) {
   return p[i % 8];
 }
 
-void write_line_plot(const std::string& path, const std::vector<Series>& series, const PlotOptions& opt) {
+namespace {
+
+void draw_line_plot(Surface& cv, const std::string& path, const std::vector<Series>& series, const PlotOptions& opt) {
   auto tx = [&](double v) { return opt.log_x ? std::log10(v) : v; };
   auto ty = [&](double v) { return opt.log_y ? std::log10(v) : v; };
   auto ok = [&](double x, double y) {
@@ -124,7 +182,6 @@ void write_line_plot(const std::string& path, const std::vector<Series>& series,
   const double ypad = 0.05 * (y1 - y0);
   y0 -= ypad, y1 += ypad;
 
-  Canvas cv(opt.width, opt.height);
   const int L = 80, R = opt.width - 20, T = 40, B = opt.height - 55;
   auto px = [&](double x) { return L + (tx(x) - x0) / (x1 - x0) * (R - L); };
   auto py = [&](double y) { return B - (ty(y) - y0) / (y1 - y0) * (B - T); };
@@ -134,18 +191,18 @@ void write_line_plot(const std::string& path, const std::vector<Series>& series,
     const double yy = B - (t - y0) / (y1 - y0) * (B - T);
     cv.line(L, yy, R, yy, grid);
     const std::string label = opt.log_y ? fmt(std::pow(10.0, t)) : fmt(t);
-    cv.text(L - 8 - Canvas::text_width(label), yy - 5, label, grey);
+    cv.text(L - 8 - text_width(label), yy - 5, label, grey);
   }
   for (double t : axis_ticks(x0, x1, opt.log_x)) {
     const double xx = L + (t - x0) / (x1 - x0) * (R - L);
     cv.line(xx, T, xx, B, grid);
     const std::string label = opt.log_x ? fmt(std::pow(10.0, t)) : fmt(t);
-    cv.text(xx - Canvas::text_width(label) / 2.0, B + 8, label, grey);
+    cv.text(xx - text_width(label) / 2.0, B + 8, label, grey);
   }
   cv.line(L, B, R, B, black);
   cv.line(L, T, L, B, black);
-  cv.text((L + R) / 2.0 - Canvas::text_width(opt.title, 2.0) / 2.0, 10, opt.title, black, 2.0);
-  cv.text((L + R) / 2.0 - Canvas::text_width(opt.xlabel) / 2.0, B + 30, opt.xlabel, black);
+  cv.text((L + R) / 2.0 - text_width(opt.title, 2.0) / 2.0, 10, opt.title, black, 2.0);
+  cv.text((L + R) / 2.0 - text_width(opt.xlabel) / 2.0, B + 30, opt.xlabel, black);
   cv.text(8, T - 22, opt.ylabel, black);
 
   int legend_y = T + 8;
@@ -155,7 +212,7 @@ void write_line_plot(const std::string& path, const std::vector<Series>& series,
     for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
       if (!ok(s.x[i], s.y[i])) { have_prev = false; continue; }
       const double X = px(s.x[i]), Y = py(s.y[i]);
-      if (have_prev) cv.line(ppx, ppy, X, Y, s.rgb, 2);
+      if (have_prev) cv.line(ppx, ppy, X, Y, s.rgb, 2, s.dashed);
       if (s.yerr.size() == s.y.size() && std::isfinite(s.yerr[i]) && s.yerr[i] > 0) {
         const double lo = s.y[i] - s.yerr[i];
         const double Ylo = (opt.log_y && lo <= 0) ? B : py(lo), Yhi = py(s.y[i] + s.yerr[i]);
@@ -167,13 +224,28 @@ void write_line_plot(const std::string& path, const std::vector<Series>& series,
       ppx = X, ppy = Y, have_prev = true;
     }
     if (!s.label.empty()) {
-      const int lw = Canvas::text_width(s.label);
-      cv.rect(R - lw - 40, legend_y + 4, R - lw - 18, legend_y + 6, s.rgb);
+      const int lw = text_width(s.label);
+      if (s.dashed) cv.line(R - lw - 40, legend_y + 5, R - lw - 18, legend_y + 5, s.rgb, 3, true);
+      else cv.rect(R - lw - 40, legend_y + 4, R - lw - 18, legend_y + 6, s.rgb);
       cv.text(R - lw - 10, legend_y, s.label, black);
       legend_y += 18;
     }
   }
-  write_png(path, cv.data(), opt.width, opt.height, 3);
+}
+
+}  // namespace
+
+void write_line_plot(const std::string& path, const std::vector<Series>& series, const PlotOptions& opt) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".svg") {
+    SvgDocument svg(opt.width, opt.height);
+    draw_line_plot(svg, path, series, opt);
+    write_file_atomic(path, svg.str());
+  } else {
+    Canvas cv(opt.width, opt.height);
+    draw_line_plot(cv, path, series, opt);
+    write_png(path, cv.data(), opt.width, opt.height, 3);
+  }
 }
 
 }  // namespace qdiff

@@ -1,12 +1,15 @@
-// Aggregating a sweep: results.csv (one row per cell), results.md (mean +- std over seeds with
-// a 95% t interval) and metric-vs-N plots with error bars.
+// Aggregating a sweep: results.csv (one row per cell, with its training-set floor), results.md
+// (mean +- std over seeds with a 95% t interval, the floors, the arms paired by seed), paired.csv,
+// and metric-vs-N figures (PNG and SVG) with error bars and the floor.
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <sstream>
 
+#include "internal.hpp"
 #include "qdiff/core/files.hpp"
 #include "qdiff/eval/stats.hpp"
 #include "qdiff/io/plot.hpp"
@@ -17,31 +20,28 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Metric {
-  const char* name;    // column name
-  const char* label;   // for tables and plots
-  std::vector<const char*> path;  // into result["metrics"]
-};
-const std::vector<Metric> kMetrics = {
-    {"fid", "FID", {"fid", "value"}},
-    {"kid", "KID", {"kid", "mean"}},
-    {"precision", "precision", {"precision"}},
-    {"recall", "recall", {"recall"}},
-    {"ssim_nearest", "SSIM to nearest", {"ssim", "nearest_mean"}},
-    {"ssim_pairwise", "pairwise SSIM", {"ssim", "pairwise_mean"}},
-};
-
-double metric_of(const json& r, const Metric& m) {
-  if (r.value("status", std::string()) != "ok" || !r.contains("metrics")) return NAN;
+// result["metrics"] followed along `path`; NaN when a key is missing or not a number.
+double at(const json& r, std::initializer_list<const char*> path) {
+  if (!r.contains("metrics")) return NAN;
   const json* j = &r["metrics"];
-  for (const char* k : m.path) {
-    if (!j->contains(k)) return NAN;
-    j = &(*j)[k];
+  for (const char* k : path) {
+    if (j->is_array() && std::isdigit(static_cast<unsigned char>(k[0]))) {  // an index
+      const size_t i = std::stoul(k);
+      if (i >= j->size()) return NAN;
+      j = &(*j)[i];
+    } else if (j->is_object() && j->contains(k)) {
+      j = &(*j)[k];
+    } else {
+      return NAN;
+    }
   }
   return j->is_number() ? j->get<double>() : NAN;
 }
 
-std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+double class_entropy(const json& r) {
+  if (!r.contains("metrics") || !r["metrics"].contains("classifier")) return NAN;
+  return eval::entropy_bits(r["metrics"]["classifier"]["histogram"].get<std::vector<int64_t>>());
+}
 
 std::string csv_escape(std::string s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -50,58 +50,194 @@ std::string csv_escape(std::string s) {
   return o + "\"";
 }
 
-std::string fmt(double v, int prec = 4) {
-  if (!std::isfinite(v)) return "-";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.*g", prec, v);
-  return b;
-}
+std::string status_of(const json& r) { return r.value("status", std::string()); }
 
-}  // namespace
-
-void aggregate(const SweepPlan& plan, const std::string& out_dir) {
-  // ---- results.csv ---------------------------------------------------------------------------
+// Every cell's result.json ("missing" when absent, "stale" when from another config).
+std::vector<json> load_results(const SweepPlan& plan, const std::string& out_dir) {
   std::vector<json> results;
   for (const auto& c : plan.cells) {
-    const std::string path = out_dir + "/cells/" + c.id + "/result.json";
     try {
-      json r = json::parse(read_file_text(path));
+      json r = json::parse(read_file_text(cell_dir(out_dir, c) + "/result.json"));
       const std::string mismatch = config_mismatch(plan, c, r);
-      if (r.value("status", std::string()) == "ok" && !mismatch.empty()) {
+      if (status_of(r) == "ok" && !mismatch.empty()) {
         spdlog::warn("cell {}: its result is from another config ({}); marked stale, not counted (run the sweep to "
                      "redo it)", c.id, mismatch);
         r["status"] = "stale";
       }
       results.push_back(std::move(r));
     } catch (const std::exception&) {
-      json r = {{"id", c.id}, {"status", "missing"}};
       json axes = json::object();
       for (const auto& [k, v] : c.axes) axes[k] = v;
-      r["axes"] = axes;
-      results.push_back(r);
+      results.push_back({{"id", c.id}, {"status", "missing"}, {"axes", axes}});
     }
   }
+  return results;
+}
+
+// The training-set floor of each result (in memory: result["floor"] = {"fid", "kid", ...}).
+void attach_floors(const SweepPlan& plan, const std::string& out_dir, std::vector<json>& results) {
+  const json floors = training_floors(plan, out_dir);
+  for (size_t i = 0; i < results.size(); ++i) {
+    const json& f = floors[plan.cells[i].id];
+    if (f.contains("metrics")) results[i]["floor"] = f;
+  }
+}
+
+double floor_fid(const json& r) {
+  return r.contains("floor") ? r["floor"]["metrics"]["fid"]["value"].get<double>() : NAN;
+}
+
+std::string results_csv(const SweepPlan& plan, const std::vector<json>& results) {
+  const auto& metrics = sweep_metrics();
   std::ostringstream csv;
   csv << "id";
   for (const auto& a : plan.axis_names) csv << "," << a;
   csv << ",status";
-  for (const auto& m : kMetrics) csv << "," << m.name;
-  csv << ",fid_ci_lo,fid_ci_hi,kid_std,final_loss,train_seconds,eval_seconds,config_hash,error\n";
+  for (const auto& m : metrics) csv << "," << m.name;
+  csv << ",fid_ci_lo,fid_ci_hi,floor_fid,kid_std,final_loss,train_seconds,eval_seconds,resumed_at_step,config_hash,error\n";
   for (const auto& r : results) {
     csv << csv_escape(r.value("id", std::string()));
     for (const auto& a : plan.axis_names) csv << "," << csv_escape(value_text(r["axes"][a]));
-    csv << "," << r.value("status", std::string());
-    for (const auto& m : kMetrics) csv << "," << fmt(metric_of(r, m), 8);
-    const bool ok = r.value("status", std::string()) == "ok";
-    const json& f = ok ? r["metrics"].value("fid", json::object()) : json::object();
-    csv << "," << (f.contains("ci95") ? fmt(f["ci95"][0].get<double>(), 8) : "-") << ","
-        << (f.contains("ci95") ? fmt(f["ci95"][1].get<double>(), 8) : "-") << ","
-        << (ok && r["metrics"].contains("kid") ? fmt(r["metrics"]["kid"]["std"].get<double>(), 8) : "-") << ","
-        << fmt(r.value("final_loss", NAN), 8) << "," << fmt(r.value("train_seconds", NAN), 6) << ","
-        << fmt(r.value("eval_seconds", NAN), 6) << "," << r.value("config_hash", std::string()) << ","
-        << csv_escape(r.value("error", std::string())) << "\n";
+    csv << "," << status_of(r);
+    for (const auto& m : metrics) csv << "," << fmt(metric_of(r, m), 8);
+    const bool ok = status_of(r) == "ok";
+    auto num = [&](double v, int prec = 8) { return fmt(ok ? v : NAN, prec); };
+    csv << "," << num(at(r, {"fid", "jackknife", "ci95", "0"})) << "," << num(at(r, {"fid", "jackknife", "ci95", "1"})) << ","
+        << num(floor_fid(r)) << "," << num(at(r, {"kid", "std"})) << "," << fmt(r.value("final_loss", NAN), 8) << ","
+        << fmt(r.value("train_seconds", NAN), 6) << "," << fmt(r.value("eval_seconds", NAN), 6) << ","
+        << (r.contains("resumed_at_step") ? r["resumed_at_step"].dump() : "-") << "," << r.value("config_hash", std::string())
+        << "," << csv_escape(r.value("error", std::string())) << "\n";
   }
-  write_file_atomic(out_dir + "/results.csv", csv.str());
+  return csv.str();
+}
+
+// Distinct training-set floors by data config, as a markdown table.
+std::string floors_markdown(const SweepPlan& plan, const std::vector<json>& results) {
+  std::map<std::string, const json*> seen;
+  std::vector<const json*> order;
+  for (const auto& r : results)
+    if (r.contains("floor") && !seen.count(r["floor"]["data"].dump())) {
+      seen[r["floor"]["data"].dump()] = &r["floor"];
+      order.push_back(&r["floor"]);
+    }
+  if (order.empty()) return "";
+  std::ostringstream md;
+  md << "\n## Training-set floor\n\nThe N training images themselves (each cell's data subset), repeated to "
+     << plan.eval.value("n_samples", int64_t(1000)) << " images and measured like the samples (same features, same "
+     << "reference set): what a model that reproduced its training set exactly would score. `FID / floor` above is "
+     << "each cell's FID divided by its floor.\n\n| data.n | data.seed | FID | KID | precision | recall | class entropy (bits) |\n"
+     << "|---|---|---|---|---|---|---|\n";
+  for (const json* f : order) {
+    const json fake = {{"status", "ok"}, {"metrics", (*f)["metrics"]}};
+    md << "| " << (*f)["data"]["n"].dump() << " | " << (*f)["data"]["seed"].dump();
+    for (const char* name : {"fid", "kid", "precision", "recall", "class_entropy"})
+      for (const auto& m : sweep_metrics())
+        if (std::string(m.name) == name) md << " | " << fmt(metric_of(fake, m));
+    md << " |\n";
+  }
+  return md.str();
+}
+
+// Metric vs data.n, one series per combination of the other axes (error bars: std over seeds);
+// for FID the training-set floors as a dashed line. PNG and SVG.
+std::string figures(const SweepPlan& plan, const std::string& out_dir, const std::vector<std::string>& group_axes,
+                    const std::vector<std::string>& order, std::map<std::string, std::vector<const json*>>& groups,
+                    std::map<std::string, std::map<std::string, eval::MeanInterval>>& stats) {
+  std::ostringstream md;
+  md << "\nFigures (error bars: std over seeds): ";
+  for (const auto& m : sweep_metrics()) {
+    std::map<std::string, Series> series;
+    std::vector<std::string> labels;
+    for (const auto& key : order) {
+      const json& axes = (*groups[key][0])["axes"];
+      std::string label;
+      for (const auto& a : group_axes)
+        if (a != "data.n") label += (label.empty() ? "" : " ") + value_text(axes[a]);
+      if (!stats[key].count(m.name)) continue;
+      if (!series.count(label)) labels.push_back(label);
+      Series& s = series[label];
+      s.label = label.empty() ? m.label : label;
+      s.markers = true;
+      const auto& mi = stats[key][m.name];
+      s.x.push_back(axes["data.n"].get<double>());
+      s.y.push_back(mi.mean);
+      s.yerr.push_back(std::isfinite(mi.std) ? mi.std : 0.0);
+    }
+    if (series.empty()) continue;
+    std::vector<Series> list;
+    for (const auto& label : labels) {
+      series[label].rgb = palette_colour(list.size());
+      list.push_back(series[label]);
+    }
+    if (std::string(m.name) == "fid") {  // the floor per N (one line per data config without N)
+      std::map<std::string, Series> floors;
+      std::map<std::string, std::map<double, double>> points;
+      for (const auto& key : order)
+        for (const json* r : groups[key])
+          if (r->contains("floor")) {
+            json data = (*r)["floor"]["data"];
+            const double n = data["n"].get<double>();
+            data.erase("n");
+            points[data.dump()][n] = floor_fid(*r);
+          }
+      for (const auto& [data, pts] : points) {
+        Series f;
+        f.label = points.size() == 1 ? "training-set floor" : "floor " + data;
+        f.rgb = {110, 110, 110};
+        f.dashed = true;
+        for (const auto& [n, v] : pts) f.x.push_back(n), f.y.push_back(v);
+        list.push_back(f);
+      }
+    }
+    const std::string stem = std::string(m.name) + "_vs_n";
+    try {
+      const PlotOptions po{std::string(m.label) + " vs training images (mean +- std over seeds)", "training images N",
+                           m.label, 760, 460, false, false};
+      write_line_plot(out_dir + "/" + stem + ".png", list, po);
+      write_line_plot(out_dir + "/" + stem + ".svg", list, po);
+      md << "[" << stem << ".png](" << stem << ".png) ([svg](" << stem << ".svg)) ";
+    } catch (const std::exception& e) {
+      spdlog::warn("plot {}: {}", stem, e.what());
+    }
+  }
+  return md.str() + "\n";
+}
+
+}  // namespace
+
+const std::vector<Metric>& sweep_metrics() {
+  static const std::vector<Metric> m = {
+      {"fid", "FID", -1, [](const json& r) { return at(r, {"fid", "value"}); }},
+      {"fid_corrected", "FID (bias-corrected)", -1, [](const json& r) { return at(r, {"fid", "jackknife", "corrected"}); }},
+      {"fid_floor_ratio", "FID / floor", -1, [](const json& r) { return at(r, {"fid", "value"}) / floor_fid(r); }},
+      {"kid", "KID", -1, [](const json& r) { return at(r, {"kid", "mean"}); }},
+      {"precision", "precision", +1, [](const json& r) { return at(r, {"precision"}); }},
+      {"recall", "recall", +1, [](const json& r) { return at(r, {"recall"}); }},
+      {"class_entropy", "class entropy (bits)", +1, class_entropy},
+      {"ssim_train_nearest", "SSIM to nearest training image", 0,
+       [](const json& r) { return at(r, {"ssim", "nearest_train_mean"}); }},
+      {"ssim_nearest", "SSIM to nearest reference", 0, [](const json& r) { return at(r, {"ssim", "nearest_mean"}); }},
+      {"ssim_pairwise", "pairwise SSIM", -1, [](const json& r) { return at(r, {"ssim", "pairwise_mean"}); }},
+  };
+  return m;
+}
+
+double metric_of(const json& r, const Metric& m) { return status_of(r) == "ok" ? m.get(r) : NAN; }
+
+std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::string fmt(double v, int prec) {
+  if (!std::isfinite(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*g", prec, v);
+  return b;
+}
+
+void aggregate(const SweepPlan& plan, const std::string& out_dir) {
+  std::vector<json> results = load_results(plan, out_dir);
+  attach_floors(plan, out_dir, results);
+  write_file_atomic(out_dir + "/results.csv", results_csv(plan, results));
+  const auto& metrics = sweep_metrics();
 
   // ---- group over seeds -------------------------------------------------------------------------
   std::vector<std::string> group_axes;
@@ -116,14 +252,16 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
     groups[key].push_back(&r);
   }
   std::ostringstream md;
-  md << "# Sweep " << plan.name << "\n\nMean +- std over seeds (95% t interval in brackets); "
-     << results.size() << " cells. Lower FID/KID is better; higher precision/recall is better; SSIM to "
-     << "nearest near 1 means copies of training-like images, pairwise SSIM near 1 means no diversity.\n\n|";
+  md << "# Sweep " << plan.name << "\n\nMean +- std over seeds (95% t interval in brackets); " << results.size()
+     << " cells. Lower FID/KID is better; higher precision/recall is better; class entropy (of the predicted-class "
+     << "histogram) near its maximum means every class is produced; SSIM to the nearest training image near 1 means "
+     << "copies of training images; pairwise SSIM near 1 means no diversity. FID (bias-corrected): the grouped "
+     << "jackknife estimate of the FID of infinitely many samples (see README, Evaluation).\n\n|";
   for (const auto& a : group_axes) md << " " << a << " |";
   md << " seeds ok |";
-  for (const auto& m : kMetrics) md << " " << m.label << " |";
+  for (const auto& m : metrics) md << " " << m.label << " |";
   md << "\n|";
-  for (size_t i = 0; i < group_axes.size() + 1 + kMetrics.size(); ++i) md << "---|";
+  for (size_t i = 0; i < group_axes.size() + 1 + metrics.size(); ++i) md << "---|";
   md << "\n";
   std::map<std::string, std::map<std::string, eval::MeanInterval>> stats;  // group -> metric -> stats
   for (const auto& key : order) {
@@ -131,9 +269,9 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
     md << "|";
     for (const auto& a : group_axes) md << " " << value_text((*rs[0])["axes"][a]) << " |";
     int ok = 0;
-    for (const auto* r : rs) ok += r->value("status", std::string()) == "ok";
+    for (const auto* r : rs) ok += status_of(*r) == "ok";
     md << " " << ok << "/" << rs.size() << " |";
-    for (const auto& m : kMetrics) {
+    for (const auto& m : metrics) {
       std::vector<double> v;
       for (const auto* r : rs)
         if (const double x = metric_of(*r, m); std::isfinite(x)) v.push_back(x);
@@ -149,49 +287,17 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
     }
     md << "\n";
   }
+  md << floors_markdown(plan, results);
+  const PairedReport paired = paired_comparisons(plan, results);
+  md << paired.markdown;
+  if (!paired.csv.empty()) write_file_atomic(out_dir + "/paired.csv", paired.csv);
 
-  // ---- plots: metric vs data.n per group of the remaining axes ----------------------------------
-  const auto n_it = std::find(group_axes.begin(), group_axes.end(), "data.n");
-  if (n_it != group_axes.end()) {
-    md << "\nPlots: ";
-    for (const auto& m : kMetrics) {
-      std::map<std::string, Series> series;
-      for (const auto& key : order) {
-        const json& axes = (*groups[key][0])["axes"];
-        std::string label;
-        for (const auto& a : group_axes)
-          if (a != "data.n") label += (label.empty() ? "" : " ") + value_text(axes[a]);
-        if (!stats[key].count(m.name)) continue;
-        Series& s = series[label];
-        s.label = label.empty() ? m.label : label;
-        s.markers = true;
-        const auto& mi = stats[key][m.name];
-        s.x.push_back(axes["data.n"].get<double>());
-        s.y.push_back(mi.mean);
-        s.yerr.push_back(std::isfinite(mi.std) ? mi.std : 0.0);
-      }
-      if (series.empty()) continue;
-      std::vector<Series> list;
-      for (auto& [label, s] : series) {
-        s.rgb = palette_colour(list.size());
-        list.push_back(s);
-      }
-      const std::string file = std::string(m.name) + "_vs_n.png";
-      try {
-        write_line_plot(out_dir + "/" + file, list,
-                        {std::string(m.label) + " vs training images (mean +- std over seeds)", "training images N", m.label,
-                         760, 460, false, false});
-        md << "[" << file << "](" << file << ") ";
-      } catch (const std::exception& e) {
-        spdlog::warn("plot {}: {}", file, e.what());
-      }
-    }
-    md << "\n";
-  } else {
+  if (std::find(group_axes.begin(), group_axes.end(), "data.n") != group_axes.end())
+    md << figures(plan, out_dir, group_axes, order, groups, stats);
+  else
     md << "\nNo plots: they show metrics against data.n, which this sweep does not vary.\n";
-  }
   write_file_atomic(out_dir + "/results.md", md.str());
-  spdlog::info("wrote {0}/results.csv, {0}/results.md and plots", out_dir);
+  spdlog::info("wrote {0}/results.csv, {0}/results.md, paired comparisons and figures", out_dir);
 }
 
 }  // namespace qdiff::sweep

@@ -67,9 +67,9 @@ SweepPlan plan_from_json(const json& input, const std::string& where, bool quick
   if (!input.is_object()) throw FileError(where, "a sweep file must be a JSON object");
   json j = input;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const std::vector<std::string> top = {"name", "base", "set", "axes", "strategies", "eval", "_comment"};
+    static const std::vector<std::string> top = {"name", "base", "set", "axes", "strategies", "eval", "checkpoint_every", "_comment"};
     if (std::find(top.begin(), top.end(), it.key()) == top.end())
-      throw FileError(where, "unknown key '" + it.key() + "' (expected name, base, set, axes, strategies, eval)");
+      throw FileError(where, "unknown key '" + it.key() + "' (expected name, base, set, axes, strategies, eval, checkpoint_every)");
   }
   if (quick) apply_quick(j);
   SweepPlan p;
@@ -78,6 +78,11 @@ SweepPlan plan_from_json(const json& input, const std::string& where, bool quick
   p.base_config = j["base"].get<std::string>();
   p.set = j.value("set", json::object());
   check_overrides(p.set, where + " [set]");
+  if (j.contains("checkpoint_every")) {
+    if (!j["checkpoint_every"].is_number_integer() || j["checkpoint_every"].get<int64_t>() < 0)
+      throw FileError(where, "'checkpoint_every' must be an integer >= 0 (steps between a cell's resume checkpoints; 0 = none)");
+    p.checkpoint_every = j["checkpoint_every"].get<int64_t>();
+  }
   p.strategies = j.value("strategies", json::object());
   if (!p.strategies.is_object()) throw FileError(where, "'strategies' must be an object of name -> overrides");
   for (auto it = p.strategies.begin(); it != p.strategies.end(); ++it)

@@ -18,24 +18,20 @@
 #include "qdiff/diffusion/quantum_noise.hpp"
 #include "qdiff/diffusion/trainer.hpp"
 #include "qdiff/eval/evaluate.hpp"
+#include "qdiff/eval/ssim.hpp"
 #include "qdiff/hybrid/model.hpp"
 #include "qdiff/io/dataset.hpp"
 #include "qdiff/io/png.hpp"
+#include "qdiff/nn/checkpoint.hpp"
+#include "internal.hpp"
 #include "qdiff/sweep/sweep.hpp"
 
 namespace qdiff::sweep {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-namespace {
-
 std::string cell_dir(const std::string& out, const Cell& c) { return out + "/cells/" + c.id; }
 
-double since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// The reference set of a plan, loaded once per process.
 const ImageSet& reference_set(const SweepPlan& plan) {
   static std::mutex m;
   static std::map<std::string, ImageSet> cache;
@@ -53,7 +49,13 @@ const ImageSet& reference_set(const SweepPlan& plan) {
   return cache.emplace(key, std::move(ref)).first->second;
 }
 
-// The resolved config of a cell: the base config, the plan's `set`, then the cell's overrides.
+eval::EvalOptions eval_options(const SweepPlan& plan) {
+  eval::EvalOptions eopt;
+  eopt.features = plan.eval.value("features", eval::default_feature_net(plan.eval["ref"].get<std::string>()));
+  eopt.kid_subsets = plan.eval.value("kid_subsets", int64_t(100));
+  return eopt;
+}
+
 Config cell_config(const SweepPlan& plan, const Cell& cell) {
   Config cfg = Config::from_file(plan.base_config);
   for (auto it = plan.set.begin(); it != plan.set.end(); ++it) cfg.set_value(it.key(), it.value());
@@ -61,18 +63,79 @@ Config cell_config(const SweepPlan& plan, const Cell& cell) {
   return cfg;
 }
 
+namespace {
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The cell's checkpoints ckpt_<step>.bin, oldest first (the names are zero-padded).
+std::vector<std::string> checkpoints_in(const std::string& dir) {
+  std::vector<std::string> out;
+  if (!fs::is_directory(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("ckpt_", 0) == 0 && e.path().extension() == ".bin") out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void remove_checkpoints(const std::string& dir) {
+  for (const auto& f : checkpoints_in(dir)) fs::remove(f);
+}
+
+// Where the cell's training stands: its final model (training done), its latest checkpoint
+// (resume from there), or nothing. Files of another config (a changed plan) or unreadable ones
+// are removed with a warning, so that a cell never continues another config's run.
+struct TrainingState {
+  std::string model;   // model.bin of this config ("" = none)
+  std::string resume;  // latest usable checkpoint ("" = start from zero)
+  double final_loss = 0;
+};
+TrainingState training_state(const std::string& dir, const Config& train_cfg) {
+  TrainingState st;
+  auto usable = [&](const std::string& path, double* loss) {
+    try {
+      const nn::Checkpoint ck = nn::load_checkpoint(path);
+      if (Config::from_json(ck.config, path).hash() == train_cfg.hash()) {
+        if (loss) *loss = ck.meta.value("loss", 0.0);
+        return true;
+      }
+      spdlog::warn("{}: from another config than the cell's (the plan changed): removed, training starts over", path);
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: unusable ({}): removed", path, e.what());
+    }
+    fs::remove(path);
+    return false;
+  };
+  if (const std::string m = dir + "/model.bin"; fs::exists(m) && usable(m, &st.final_loss)) {
+    st.model = m;
+    return st;
+  }
+  auto ckpts = checkpoints_in(dir);
+  for (auto it = ckpts.rbegin(); it != ckpts.rend(); ++it)
+    if (usable(*it, nullptr)) {
+      st.resume = *it;
+      break;
+    }
+  if (st.resume.empty()) remove_checkpoints(dir);  // only stale ones were left
+  return st;
+}
+
 // Under mpirun: cells are handed out dynamically through a shared counter (a process takes the
 // next cell when it finishes one), the results are gathered on the first process, which
 // aggregates. Training inside a cell runs in one process (not data parallel).
-void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir) {
+void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir, const RunOptions& opt) {
   Distributed::Counter counter;
   json mine = json::array();
   for (int64_t i = counter.next(); i < static_cast<int64_t>(plan.cells.size()); i = counter.next()) {
     const Cell& c = plan.cells[i];
     if (!finished_result(plan, out_dir, c).is_null()) continue;
     spdlog::warn("process {} runs cell {}", Distributed::rank(), c.id);
-    const json r = run_cell(plan, c, out_dir);
+    const json r = run_cell(plan, c, out_dir, opt);
     mine.push_back({{"id", c.id}, {"status", r["status"]}, {"rank", Distributed::rank()}});
+    if (r["status"] == "interrupted") break;
   }
   const auto all = Distributed::gather_strings(mine.dump());
   if (Distributed::is_root()) {
@@ -112,7 +175,7 @@ json finished_result(const SweepPlan& plan, const std::string& out_dir, const Ce
   return r;
 }
 
-json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_dir) {
+json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_dir, const RunOptions& opt) {
   const std::string dir = cell_dir(out_dir, cell);
   json axes = json::object();
   for (const auto& [k, v] : cell.axes) axes[k] = v;
@@ -121,16 +184,44 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
   try {
     const Config cfg = cell_config(plan, cell);
     result["config_hash"] = cfg.hash();
-    diffusion::TrainOptions topt;
-    topt.out_dir = dir;
-    topt.final_samples = false;
-    topt.data_parallel = false;  // under mpirun each process trains its own cells
-    const auto tr = diffusion::train(cfg, topt);
-    result["train_seconds"] = tr.seconds;
-    result["final_loss"] = tr.last_loss;
+    // The cell trains with resume checkpoints every plan.checkpoint_every steps; they change no
+    // number, so the cell's config (and its hash) stays the plan's.
+    Config train_cfg = cfg;
+    train_cfg.set_value("train.ckpt_every", plan.checkpoint_every);
+    make_dirs(dir);
+    const TrainingState state = training_state(dir, train_cfg);
+    std::string model_path = state.model;
+    if (!model_path.empty()) {
+      spdlog::info("cell {}: training finished earlier ({}), sampling and evaluating", cell.id, model_path);
+      result["final_loss"] = state.final_loss;
+      result["resumed_at_step"] = cfg.integer("train.steps");
+    } else {
+      diffusion::TrainOptions topt;
+      topt.out_dir = dir;
+      topt.resume = state.resume;
+      topt.should_stop = opt.should_stop;
+      topt.final_samples = false;
+      topt.data_parallel = false;  // under mpirun each process trains its own cells
+      const auto tr = diffusion::train(train_cfg, topt);
+      if (tr.interrupted) {
+        spdlog::warn("cell {} interrupted at step {}; the sweep continues it from {} when run again", cell.id,
+                     tr.steps_done, tr.model_path);
+        result["status"] = "interrupted";
+        return result;
+      }
+      if (!state.resume.empty()) result["resumed_at_step"] = tr.start_step;
+      result["train_seconds"] = tr.seconds;
+      result["final_loss"] = tr.last_loss;
+      model_path = tr.model_path;
+    }
+    result["checkpoint_every"] = plan.checkpoint_every;
+    // config.json is the cell's config as the plan gives it (the one config_hash names).
+    json resolved = cfg.resolved();
+    resolved["version"] = version();
+    write_file_atomic(dir + "/config.json", resolved.dump(2) + "\n");
 
     const auto t1 = std::chrono::steady_clock::now();
-    auto lm = hybrid::load_model(tr.model_path, true);
+    auto lm = hybrid::load_model(model_path, true);
     if (plan.eval.contains("sampler")) lm.config.set_value("sample.sampler", plan.eval["sampler"]);
     if (plan.eval.contains("steps")) lm.config.set_value("sample.steps", plan.eval["steps"]);
     const auto sopt = diffusion::sample_options_from_config(lm.config);
@@ -146,11 +237,13 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
     write_png_grid(dir + "/samples.png", samples.pixels.data(), shown, samples.c, samples.h, samples.w, g);
     save_images_npz(dir + "/samples.npz", samples.pixels.data(), n, samples.c, samples.h, samples.w);
 
-    eval::EvalOptions eopt;
-    eopt.features = plan.eval.value("features", eval::default_feature_net(plan.eval["ref"].get<std::string>()));
-    eopt.kid_subsets = plan.eval.value("kid_subsets", int64_t(100));
-    eopt.fid_bootstrap = 20;
-    result["metrics"] = eval::evaluate(samples, reference_set(plan), eopt);
+    result["metrics"] = eval::evaluate(samples, reference_set(plan), eval_options(plan));
+    // Memorisation: SSIM of every sample to its nearest training image.
+    const ImageSet train = load_training_images(cfg);
+    const auto near = eval::nearest_ssim(eval::ImageView(samples.pixels, samples.n, samples.c, samples.h, samples.w),
+                                         eval::ImageView(train.pixels, train.n, train.c, train.h, train.w));
+    result["metrics"]["ssim"]["nearest_train_mean"] = near.mean_max;
+    result["metrics"]["ssim"]["nearest_train_max"] = *std::max_element(near.max_ssim.begin(), near.max_ssim.end());
     result["eval_seconds"] = since(t1);
     result["status"] = "ok";
   } catch (const std::exception& e) {
@@ -160,17 +253,19 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
   }
   result["wall_seconds"] = since(t0);
   write_file_atomic(dir + "/result.json", result.dump(2) + "\n");
+  if (result["status"] == "ok") remove_checkpoints(dir);  // the result is safe: free the disk
   return result;
 }
 
-void run_sweep(const SweepPlan& plan, const std::string& out_dir) {
+void run_sweep(const SweepPlan& plan, const std::string& out_dir, const RunOptions& opt) {
   make_dirs(out_dir);
   if (Distributed::is_root())
     write_file_atomic(out_dir + "/plan.json", json({{"name", plan.name}, {"base", plan.base_config}, {"set", plan.set},
                                                     {"strategies", plan.strategies}, {"eval", plan.eval},
+                                                    {"checkpoint_every", plan.checkpoint_every},
                                                     {"cells", plan.cells.size()}, {"version", version()}})
                                                   .dump(2) + "\n");
-  if (Distributed::size() > 1) return run_sweep_distributed(plan, out_dir);
+  if (Distributed::size() > 1) return run_sweep_distributed(plan, out_dir, opt);
   std::vector<bool> finished;
   for (const auto& c : plan.cells) finished.push_back(!finished_result(plan, out_dir, c).is_null());
   const int64_t todo = std::count(finished.begin(), finished.end(), false);
@@ -182,7 +277,11 @@ void run_sweep(const SweepPlan& plan, const std::string& out_dir) {
     if (finished[i]) continue;
     const Cell& c = plan.cells[i];
     spdlog::info("cell {}/{}: {}", done + 1, todo, c.id);
-    const json r = run_cell(plan, c, out_dir);
+    const json r = run_cell(plan, c, out_dir, opt);
+    if (r["status"] == "interrupted") {
+      spdlog::warn("sweep interrupted: run it again to continue (cell {} resumes from its checkpoint)", c.id);
+      break;
+    }
     failed += r["status"] != "ok";
     bar.update(++done, failed ? std::to_string(failed) + " failed" : "");
   }

@@ -88,7 +88,8 @@ TEST(EvalErrors, TooFewSamples) {
   expect_invalid([&] { kid(s.real, s.gen, 5, 1, rng); }, "subset size must be at least 2");
   expect_invalid([&] { kid(s.real, s.gen, 0, 5, rng); }, "n_subsets must be >= 1");
   expect_invalid([&] { kid_from_subsets(s.real, s.gen, {{0, 1}}, {{0, 99}}); }, "index 99 out of range");
-  expect_invalid([&] { fid_bootstrap(s.real, s.gen, 1, rng); }, "n_boot");
+  expect_invalid([&] { fid_jackknife(s.real, s.gen, 1, rng); }, "too few for 1 groups");
+  expect_invalid([&] { fid_jackknife(s.real, s.gen.topRows(3), 2, rng); }, "3 generated samples are too few");
   const double v[] = {1.0, 2.0};
   expect_invalid([&] { mean_interval(v, 1.5); }, "level must be in (0, 1)");
 }

@@ -60,12 +60,19 @@ TEST(FeatureNet, RejectsWrongFilesAndShapes) {
   EXPECT_THROW(extract_features(*net, colour), InvalidArgument);
 }
 
+TEST(Evaluate, EntropyOfAHistogram) {
+  EXPECT_DOUBLE_EQ(entropy_bits({1, 1, 2}), 1.5);
+  EXPECT_DOUBLE_EQ(entropy_bits({5, 0}), 0.0);
+  EXPECT_DOUBLE_EQ(entropy_bits({0, 0}), 0.0);
+  EXPECT_NEAR(entropy_bits({3, 3, 3, 3}), 2.0, 1e-15);
+}
+
 TEST(Evaluate, SetAgainstItselfAndBadInputs) {
   const auto a = mnist_test(200, 7);
   EvalOptions opt;
   opt.features = "pixels";
   opt.kid_subsets = 10;
-  opt.fid_bootstrap = 0;
+  opt.fid_groups = 0;
   opt.classify = false;
   const auto r = evaluate(a, a, opt);
   EXPECT_NEAR(r["fid"]["value"].get<double>(), 0.0, 1e-6);
@@ -96,10 +103,19 @@ TEST(Evaluate, FeatureNetMetricsSeparateRealFromNoise) {
   EvalOptions opt;
   opt.features = repo_path("data/features/mnist.bin");
   opt.kid_subsets = 20;
-  opt.fid_bootstrap = 10;
+  opt.fid_groups = 10;
   const auto good = evaluate(real2, real1, opt), bad = evaluate(noise, real1, opt);
   EXPECT_LT(good["fid"]["value"].get<double>() * 5, bad["fid"]["value"].get<double>());
   EXPECT_LT(good["kid"]["mean"].get<double>(), bad["kid"]["mean"].get<double>());
   EXPECT_GT(good["classifier"]["mean_confidence"].get<double>(), 0.9);
+  // The interval is centred on the bias-corrected estimate, below the plain FID.
+  const auto& jk = good["fid"]["jackknife"];
+  EXPECT_LE(jk["ci95"][0].get<double>(), jk["corrected"].get<double>());
+  EXPECT_GE(jk["ci95"][1].get<double>(), jk["corrected"].get<double>());
+  EXPECT_LT(jk["corrected"].get<double>(), good["fid"]["value"].get<double>());
+  EXPECT_EQ(jk["groups"], 10);
+  // 500 real digits cover the ten classes: entropy near log2(10).
+  EXPECT_GT(good["classifier"]["entropy_bits"].get<double>(), 3.2);
+  EXPECT_NEAR(good["classifier"]["max_entropy_bits"].get<double>(), std::log2(10.0), 1e-12);
   EXPECT_EQ(default_feature_net(repo_path("data/mnist.npz")), repo_path("data/features/mnist.bin"));
 }

@@ -51,7 +51,9 @@ struct FidResult {
 // Frechet distance between N(mu1, s1) and N(mu2, s2) given directly.
 FidResult frechet_distance(const Eigen::VectorXd& mu1, const Eigen::MatrixXd& s1,
                            const Eigen::VectorXd& mu2, const Eigen::MatrixXd& s2);
-FidResult frechet_distance(const GaussianFit& real, const GaussianFit& gen);
+// real_sqrt: sqrtm_psd(real.cov) when the caller already has it (one eigendecomposition fewer per
+// call, for repeated distances to the same reference).
+FidResult frechet_distance(const GaussianFit& real, const GaussianFit& gen, const Eigen::MatrixXd* real_sqrt = nullptr);
 // FID between two feature sets (each needs >= 2 rows).
 FidResult fid(const Eigen::MatrixXd& real, const Eigen::MatrixXd& gen);
 

@@ -1,9 +1,11 @@
-// Summaries over repeated runs: mean, std and confidence intervals (Student t over seeds,
-// percentile bootstrap for FID over samples).
+// Summaries over repeated runs and samples: mean, std and Student t intervals over seeds, paired
+// comparisons of matched runs with Holm's correction, and the grouped jackknife interval of FID.
 #pragma once
 #include <Eigen/Dense>
 #include <cstdint>
+#include <functional>
 #include <span>
+#include <vector>
 
 #include "qdiff/core/rng.hpp"
 
@@ -26,18 +28,66 @@ double student_t_cdf(double t, double df);
 // Inverse of student_t_cdf for p in (0, 1).
 double student_t_quantile(double p, double df);
 
-struct BootstrapInterval {
-  double estimate = 0;  // FID of the full sets
-  double lo = 0;        // percentile interval of the bootstrap FIDs
-  double hi = 0;
-  double std = 0;       // std (ddof = 1) of the bootstrap FIDs
+// ---- the FID interval ---------------------------------------------------------------------
+// FID from n samples is biased upwards by roughly a constant / n (the Gaussian fit of a finite
+// set adds spread), so an interval around the plain value misses the true distance; resampling
+// with replacement (the bootstrap) makes it worse: duplicates shrink the distinct sample count
+// and raise FID further. The grouped (delete-a-group) jackknife handles both: the generated set
+// is split into G random groups of nearly equal size, FID is recomputed G times with one group
+// left out, and
+//   corrected = G * fid_n - sum_g (1 - m_g / n) * fid_(-g)          (removes the 1/n bias term)
+//   pseudo_g  = h_g * fid_n - (h_g - 1) * fid_(-g),  h_g = n / m_g
+//   se^2      = (1 / G) * sum_g (pseudo_g - corrected)^2 / (h_g - 1)
+//   interval  = corrected -/+ t_{(1+level)/2, G-1} * se
+// (Busing, Meijer and van der Leeden 1999 for unequal groups; with equal groups the usual
+// jackknife). Meaning: an interval for the Frechet distance between the Gaussian fit of the
+// fixed reference features and the Gaussian of the generator's feature distribution (infinitely
+// many samples); it covers the sampling uncertainty of the generated set only, with the reference
+// set held fixed. `estimate` (the plain FID of all n samples) lies above it when the bias is
+// larger than the sampling error.
+struct JackknifeInterval {
+  double estimate = 0;   // the statistic on all n rows (plain FID)
+  double corrected = 0;  // bias-corrected estimate (centre of the interval)
+  double se = 0;         // jackknife standard error of `corrected`
+  double lo = 0, hi = 0;
   double level = 0.95;
-  int64_t n_boot = 0;
+  int64_t groups = 0;
 };
-// Resamples both sets with replacement n_boot times (n_boot >= 2). Costs n_boot FIDs:
-// cheap for D ~ 128. Bootstrap FIDs are biased upwards (duplicates shrink the covariance);
-// read the interval as the spread due to the finite sample, not as an unbiased estimate.
-BootstrapInterval fid_bootstrap(const Eigen::MatrixXd& real, const Eigen::MatrixXd& gen,
-                                int64_t n_boot, Rng& rng, double level = 0.95);
+
+// The grouped jackknife of any statistic of a set of n rows: `statistic(rows)` gets row indices
+// (all n, or all but one group). Groups are a seeded random partition into `groups` parts
+// (2 <= groups <= n) whose sizes differ by at most one.
+JackknifeInterval grouped_jackknife(int64_t n, int64_t groups, Rng& rng,
+                                    const std::function<double(const std::vector<int64_t>&)>& statistic,
+                                    double level = 0.95);
+
+// The grouped jackknife of FID over the generated set (reference fixed). Needs n_gen - n_gen/groups
+// >= 2 (each leave-one-group-out set must allow a Gaussian fit). Costs groups + 1 FIDs.
+JackknifeInterval fid_jackknife(const Eigen::MatrixXd& real, const Eigen::MatrixXd& gen, int64_t groups, Rng& rng,
+                                double level = 0.95);
+
+// ---- paired comparisons over seeds ---------------------------------------------------------
+// Differences a_i - b_i of matched runs (same seed, same data subset, same sampling seeds).
+struct PairedComparison {
+  int64_t n = 0;               // number of pairs
+  double mean_diff = 0;        // mean of a_i - b_i
+  double sd_diff = 0;          // sample std (ddof = 1) of the differences; NaN when n < 2
+  double lo = 0, hi = 0;       // mean_diff -/+ t_{(1+level)/2, n-1} sd_diff / sqrt(n); NaN when n < 2
+  double t = 0;                // paired t statistic mean_diff / (sd_diff / sqrt(n))
+  double p = 0;                // two-sided p-value of the paired t-test (H0: mean difference 0)
+  double d_z = 0;              // Cohen's d_z = mean_diff / sd_diff
+  double mean_a = 0, mean_b = 0;
+  double sd_a = 0, sd_b = 0;   // std over seeds of each arm (ddof = 1)
+  double relative_percent = 0; // 100 * mean_diff / mean_b
+  double level = 0.95;
+};
+// a and b have equal lengths (>= 1) and finite values. All differences equal: t = +-inf and
+// p = 0 (or t = 0, p = 1 when they are all 0).
+PairedComparison paired_comparison(std::span<const double> a, std::span<const double> b, double level = 0.95);
+
+// Holm's step-down adjustment of p-values (family-wise error control): with the p-values sorted
+// ascending p_(1) <= ... <= p_(m), adjusted p_(i) = max_{j <= i} min(1, (m - j + 1) p_(j)),
+// returned in the input order. NaN entries are left NaN and do not count towards m.
+std::vector<double> holm_adjust(std::span<const double> p);
 
 }  // namespace qdiff::eval

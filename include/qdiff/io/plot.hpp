@@ -1,5 +1,7 @@
-// Small dependency-free line plots written as PNG: loss curves during training and the sweep's
-// metric-vs-N plots with error bars. Text is drawn with stb_easy_font.
+// Small dependency-free line plots written as PNG or SVG: loss curves during training, the
+// sweep's metric-vs-N figures with error bars, the protocol's FID-vs-steps figure. One layout
+// drawn on two surfaces (pixels with stb_easy_font text, or SVG elements), so both files show
+// the same figure.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -14,6 +16,7 @@ struct Series {
   std::vector<double> yerr;  // empty: no error bars; else same length as y (half-width)
   std::array<uint8_t, 3> rgb{31, 119, 180};
   bool markers = false;
+  bool dashed = false;       // dashed line (e.g. a reference level); no effect on markers and error bars
 };
 
 struct PlotOptions {
@@ -22,8 +25,9 @@ struct PlotOptions {
   bool log_x = false, log_y = false;
 };
 
-// Non-finite points (and non-positive ones on a log axis) are skipped. Throws InvalidArgument
-// when no series has a plottable point, FileError when the file cannot be written.
+// Writes PNG, or SVG when `path` ends in .svg (the same layout drawn as vector elements, text
+// as text). Non-finite points (and non-positive ones on a log axis) are skipped. Throws
+// InvalidArgument when no series has a plottable point, FileError when the file cannot be written.
 void write_line_plot(const std::string& path, const std::vector<Series>& series, const PlotOptions& opt);
 
 // A palette of distinguishable colours, cycled by index.

@@ -10,15 +10,21 @@
 //             "train.seed": [0, 1, 2]},
 //    "strategies": {"gaussian": {}, "quantum_noise": {"diffusion.noise": "quantum"}, ...},
 //    "eval": {"n_samples": 1000, "ref": "data/mnist.npz", "split": "test",
-//             "features": "data/features/mnist.bin", "sampler": "ddim", "steps": 50, "batch": 64}}
+//             "features": "data/features/mnist.bin", "sampler": "ddim", "steps": 50, "batch": 64},
+//    "checkpoint_every": 500}                    steps between a cell's resume checkpoints
 //
 // Layout of the output directory:
 //   cells/<id>/         the run (config.json, metrics.csv, model.bin, samples.png) and result.json
-//   results.csv         one row per cell: axes, status, metrics, wall time, config hash
-//   results.md          mean +- std (and 95% CI) over seeds for every other combination of axes
-//   fid_vs_n.png, kid_vs_n.png, ...   metric vs training-set size per group, with error bars
-// Resumable: a cell with a result.json is not run again; a failing cell is recorded
-// (status "failed" and the error) and the others go on.
+//   results.csv         one row per cell: axes, status, metrics, FID / training-set floor, wall time, config hash
+//   results.md          mean +- std (and 95% CI) over seeds for every other combination of axes; the
+//                       arms paired by seed (paired differences, t intervals, Holm-adjusted p-values,
+//                       effect sizes) and a plain reading; the training-set floor per data config
+//   paired.csv          every paired comparison, every metric
+//   floors.json         the training-set floors (cache; recomputed when missing or stale)
+//   fid_vs_n.png/.svg, kid_vs_n.png/.svg, ...   metric vs training-set size per group, error bars, floor
+// Resumable: a cell with a result.json is not run again; a cell interrupted while training
+// continues from its latest checkpoint (bit for bit); a failing cell is recorded (status
+// "failed" and the error) and the others go on.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -39,6 +45,10 @@ struct SweepPlan {
   std::string name;
   std::string base_config;
   nlohmann::json set, eval, strategies;
+  // Steps between a cell's resume checkpoints (sweep-file key "checkpoint_every"; 0 = none). It
+  // replaces train.ckpt_every while the cell trains; checkpoints do not change the numbers, so it
+  // is not part of the cell's config hash.
+  int64_t checkpoint_every = 500;
   std::vector<std::string> axis_names;
   std::vector<Cell> cells;
 };
@@ -53,18 +63,34 @@ SweepPlan plan_from_json(const nlohmann::json& j, const std::string& source, boo
 // otherwise says how they differ ("hash <stored>, the plan now gives <current>").
 std::string config_mismatch(const SweepPlan& plan, const Cell& cell, const nlohmann::json& result);
 
-// Runs one cell into out_dir/cells/<id>/ and returns its result JSON (status ok or failed).
-nlohmann::json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_dir);
+struct RunOptions {
+  std::function<bool()> should_stop;  // polled every training step (Ctrl-C): checkpoint and stop
+};
+
+// Runs one cell into out_dir/cells/<id>/ and returns its result JSON (status ok or failed; or
+// "interrupted", with no result.json written, when should_stop stopped its training). Training
+// resumes from the cell's latest checkpoint of the same config (or skips to sampling when its
+// model.bin exists); once result.json is written the intermediate checkpoints are deleted.
+nlohmann::json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_dir,
+                        const RunOptions& opt = {});
 // The stored result of a finished cell, or null when the cell has not finished, failed, or was
 // run with a different resolved config than the plan now gives it (config_hash; a warning
 // says so), so that a resumed sweep never mixes results of two configs.
 nlohmann::json finished_result(const SweepPlan& plan, const std::string& out_dir, const Cell& cell);
 
-// Runs every unfinished cell in order (progress and logging per cell), then aggregates.
-// `run` lets MPI drivers substitute a distributed loop; by default cells run here in order.
-void run_sweep(const SweepPlan& plan, const std::string& out_dir);
+// Runs every unfinished cell in order (progress and logging per cell; under mpirun spread over
+// the processes), then aggregates. An interrupted cell stops the sweep (after aggregating).
+void run_sweep(const SweepPlan& plan, const std::string& out_dir, const RunOptions& opt = {});
 
-// results.csv, results.md and the plots from the cells' result.json files.
+// results.csv, results.md, paired.csv and the plots from the cells' result.json files (and the
+// training-set floors, computed once per distinct data config and cached in floors.json).
 void aggregate(const SweepPlan& plan, const std::string& out_dir);
+
+// The protocol measurement of scripts/study_protocol.sh: reads runs_dir/<dataset>/<recipe>-<arm>-b<batch>/
+// eval_<step>_<sampler><steps>_n<n>.json, and writes into out_dir per data set
+// protocol_<dataset>.png/.svg (FID against training steps, one line per recipe and arm, the
+// training-set floor dashed) and protocol.md (every measurement, FID / floor). Throws FileError
+// when runs_dir holds no such files.
+void protocol_report(const std::string& runs_dir, const std::string& out_dir);
 
 }  // namespace qdiff::sweep

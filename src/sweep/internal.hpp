@@ -1,0 +1,63 @@
+// What the sweep's source files share and nobody else needs: where a cell lives, its resolved
+// config, the plan's reference set and evaluation options, the training-set floor.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "qdiff/core/config.hpp"
+#include "qdiff/eval/evaluate.hpp"
+#include "qdiff/io/dataset.hpp"
+#include "qdiff/sweep/sweep.hpp"
+
+namespace qdiff::sweep {
+
+std::string cell_dir(const std::string& out_dir, const Cell& cell);
+
+// The resolved config of a cell: the base config, the plan's `set`, then the cell's overrides.
+Config cell_config(const SweepPlan& plan, const Cell& cell);
+
+// The plan's reference set (eval.ref, eval.split, eval.classes, at most eval.max_ref images by a
+// seeded subset), loaded once per process.
+const ImageSet& reference_set(const SweepPlan& plan);
+
+// The evaluation options every cell of the plan (and its floors) is measured with.
+eval::EvalOptions eval_options(const SweepPlan& plan);
+
+// The N training images themselves as "samples": `training` repeated cyclically to n images.
+ImageSet repeat_to(const ImageSet& training, int64_t n);
+
+// The training-set floor of a data config: evaluate() of its training images repeated to
+// eval.n_samples, with the plan's features and reference set (no SSIM: it would be 1).
+nlohmann::json training_floor(const SweepPlan& plan, const Config& cfg);
+
+// Floors of every distinct data config of the plan, by cell id ({"fid": ..., "metrics": {...}}, or
+// {"error": ...}); cached in out_dir/floors.json and recomputed when the plan's eval settings or
+// data configs change.
+nlohmann::json training_floors(const SweepPlan& plan, const std::string& out_dir);
+
+// ---- the table of metrics the aggregation reports --------------------------------------------
+struct Metric {
+  const char* name;   // column name
+  const char* label;  // for tables and plots
+  int better;         // -1: lower is better, +1: higher is better, 0: neither
+  double (*get)(const nlohmann::json& result);  // from a result.json (NaN when absent)
+};
+const std::vector<Metric>& sweep_metrics();
+// m.get(result) for a result with status ok, NaN otherwise.
+double metric_of(const nlohmann::json& result, const Metric& m);
+
+std::string fmt(double v, int prec = 4);  // "%.*g", "-" for NaN/Inf
+std::string value_text(const nlohmann::json& v);  // strings unquoted
+
+// ---- paired comparisons of the bottleneck arms ---------------------------------------------
+struct PairedReport {
+  std::string markdown;  // tables and the plain reading ("" when the plan has no bottleneck axis)
+  std::string csv;       // every comparison and metric (header included)
+};
+// Pairs the arms of model.bottleneck by every other axis (seed, N, strategy, ...), compares the
+// first arm ("quantum" when present) with each other arm over seeds, Holm-adjusts the p-values
+// across the values of data.n within each comparison, metric and remaining axes.
+PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<nlohmann::json>& results);
+
+}  // namespace qdiff::sweep

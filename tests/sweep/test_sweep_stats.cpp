@@ -1,0 +1,194 @@
+// Sweep aggregation: the arms paired by seed (paired t-test, Holm across N, effect sizes) against
+// hand-computed values, the training-set floor against a direct computation, and a committed-style
+// copy (results only) that aggregates on its own. No training: the cells' results are written here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "qdiff/core/config.hpp"
+#include "qdiff/core/files.hpp"
+#include "qdiff/eval/feature_net.hpp"
+#include "qdiff/eval/metrics.hpp"
+#include "qdiff/io/dataset.hpp"
+#include "qdiff/sweep/sweep.hpp"
+#include "support/test_support.hpp"
+
+using namespace qdiff;
+using json = nlohmann::json;
+using qdiff::test::repo_path;
+using qdiff::test::TempDir;
+
+namespace {
+
+json plan_json() {
+  return {{"name", "stats"},
+          {"base", repo_path("configs/smoke.json")},
+          {"set", {{"data.path", repo_path("data/mnist.npz")}, {"data.split", "test"}}},
+          {"axes", {{"data.n", {4, 8}}, {"model.bottleneck", {"quantum", "classical", "none"}}, {"train.seed", {0, 1, 2, 3}}}},
+          {"eval", {{"n_samples", 12}, {"ref", repo_path("data/mnist.npz")}, {"features", repo_path("data/features/mnist.bin")}, {"max_ref", 40}}}};
+}
+
+// The plan's config of a cell, as the sweep resolves it (base, set, overrides).
+std::string hash_of(const sweep::SweepPlan& plan, const sweep::Cell& c) {
+  Config cfg = Config::from_file(plan.base_config);
+  for (auto it = plan.set.begin(); it != plan.set.end(); ++it) cfg.set_value(it.key(), it.value());
+  for (auto it = c.overrides.begin(); it != c.overrides.end(); ++it) cfg.set_value(it.key(), it.value());
+  return cfg.hash();
+}
+
+// FIDs by (N, arm, seed): at N = 4 quantum - classical = {2, 1, 0, 4}; at N = 8 {10, 10, 7, 16};
+// none = classical + 1 everywhere.
+double fid_of(int64_t n, const std::string& arm, int64_t seed) {
+  static const double q4[] = {10, 12, 9, 14}, c4[] = {8, 11, 9, 10}, q8[] = {20, 21, 19, 25}, c8[] = {10, 11, 12, 9};
+  const double q = n == 4 ? q4[seed] : q8[seed], c = n == 4 ? c4[seed] : c8[seed];
+  return arm == "quantum" ? q : arm == "classical" ? c : c + 1;
+}
+
+void write_results(const sweep::SweepPlan& plan, const std::string& dir) {
+  for (const auto& c : plan.cells) {
+    const int64_t n = c.axes[0].second.get<int64_t>(), seed = c.axes[2].second.get<int64_t>();
+    const std::string arm = c.axes[1].second.get<std::string>();
+    json axes = json::object();
+    for (const auto& [k, v] : c.axes) axes[k] = v;
+    const json r = {{"id", c.id}, {"axes", axes}, {"status", "ok"}, {"config_hash", hash_of(plan, c)},
+                    {"metrics", {{"fid", {{"value", fid_of(n, arm, seed)}}}}}};
+    make_dirs(dir + "/cells/" + c.id);
+    write_file_atomic(dir + "/cells/" + c.id + "/result.json", r.dump(2));
+  }
+}
+
+// The row of paired.csv for a metric, comparison and N, split into fields.
+std::vector<std::string> paired_row(const std::string& csv, const std::string& metric, const std::string& cmp, int n) {
+  std::istringstream in(csv);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(metric + "," + cmp + "," + std::to_string(n) + ",", 0) == 0) {
+      std::vector<std::string> f;
+      std::istringstream ls(line);
+      for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+      return f;
+    }
+  return {};
+}
+
+}  // namespace
+
+TEST(SweepStats, PairedComparisonsHolmAndReadingMatchHandValues) {
+  TempDir tmp;
+  const auto plan = sweep::plan_from_json(plan_json(), "plan");
+  write_results(plan, tmp.path());
+  sweep::aggregate(plan, tmp.path());
+  const std::string csv = read_file_text(tmp.file("paired.csv"));
+  // columns: metric, comparison, data.n, pairs, mean_a, sd_a, mean_b, sd_b, diff, lo, hi, rel, d_z, t, p, p_holm, significant
+  const auto r4 = paired_row(csv, "fid", "quantum - classical", 4), r8 = paired_row(csv, "fid", "quantum - classical", 8);
+  ASSERT_EQ(r4.size(), 17u) << csv;
+  ASSERT_EQ(r8.size(), 17u) << csv;
+  EXPECT_EQ(r4[3], "4");
+  EXPECT_NEAR(std::stod(r4[8]), 1.75, 1e-9);
+  EXPECT_NEAR(std::stod(r4[9]), -0.9675308837964893, 1e-6);  // 1.75 -/+ t(0.975, 3) sd / 2
+  EXPECT_NEAR(std::stod(r4[10]), 4.467530883796489, 1e-6);
+  EXPECT_NEAR(std::stod(r4[11]), 18.42105263157895, 1e-4);  // 100 * 1.75 / 9.5
+  EXPECT_NEAR(std::stod(r4[12]), 1.02469507659596, 1e-5);   // d_z
+  const double p4 = 0.13284184055977555, p8 = 0.01073157826139104;  // closed-form t(3) CDF
+  EXPECT_NEAR(std::stod(r4[14]), p4, 1e-5);
+  EXPECT_NEAR(std::stod(r8[14]), p8, 1e-5);
+  // Holm over the two N: 2 * p8 for the smaller, max(p4, 2 * p8) for the larger.
+  EXPECT_NEAR(std::stod(r8[15]), 2 * p8, 1e-5);
+  EXPECT_NEAR(std::stod(r4[15]), p4, 1e-5);
+  EXPECT_EQ(r8[16], "yes");
+  EXPECT_EQ(r4[16], "no");
+  // quantum - none differs from quantum - classical by exactly -1 and is its own Holm family.
+  const auto n4 = paired_row(csv, "fid", "quantum - none", 4);
+  ASSERT_EQ(n4.size(), 17u);
+  EXPECT_NEAR(std::stod(n4[8]), 0.75, 1e-9);
+
+  const std::string md = read_file_text(tmp.file("results.md"));
+  EXPECT_NE(md.find("Holm's method across the values of N"), std::string::npos) << md;
+  EXPECT_NE(md.find("FID, quantum - classical, N = 8: +10.75"), std::string::npos) << md;
+  EXPECT_NE(md.find("**significant** (classical better)"), std::string::npos) << md;
+  const auto at4 = md.find("FID, quantum - classical, N = 4:");
+  ASSERT_NE(at4, std::string::npos);
+  const std::string line4 = md.substr(at4, md.find('\n', at4) - at4);
+  EXPECT_NE(line4.find("**not significant**"), std::string::npos) << line4;
+  // |1.75| < pooled seed std sqrt((59/12 + 5/3) / 2) = 1.81
+  EXPECT_NE(line4.find("smaller than the seed-to-seed spread"), std::string::npos) << line4;
+}
+
+TEST(SweepStats, FloorIsTheTrainingImagesRepeatedAndCellsGetTheirRatio) {
+  TempDir tmp;
+  const auto plan = sweep::plan_from_json(plan_json(), "plan");
+  write_results(plan, tmp.path());
+  sweep::aggregate(plan, tmp.path());
+  // Independently: the 4 training images of N = 4 repeated to 12, in the MNIST feature space,
+  // against a seeded random subset of 40 test images (the plan's reference).
+  Config cfg = Config::from_file(plan.base_config);
+  for (auto it = plan.set.begin(); it != plan.set.end(); ++it) cfg.set_value(it.key(), it.value());
+  cfg.set_value("data.n", 4);
+  const ImageSet train = load_training_images(cfg);
+  ImageSet rep = train;
+  rep.n = 12;
+  rep.pixels.clear();
+  for (int i = 0; i < 12; ++i) rep.pixels.insert(rep.pixels.end(), train.image(i % 4), train.image(i % 4) + train.image_size());
+  Rng rng(0);
+  const ImageSet ref = take_subset(load_split(repo_path("data/mnist.npz"), "test"), 40, SubsetMode::Random, rng);
+  auto net = eval::FeatureNet::load(repo_path("data/features/mnist.bin"));
+  const double floor4 = eval::fid(eval::extract_features(*net, ref), eval::extract_features(*net, rep)).fid;
+
+  const json floors = json::parse(read_file_text(tmp.file("floors.json")));
+  bool found = false;
+  for (const auto& [key, f] : floors["floors"].items())
+    if (f["data"]["n"] == 4) {
+      found = true;
+      EXPECT_NEAR(f["metrics"]["fid"]["value"].get<double>(), floor4, 1e-9 * floor4);
+    }
+  EXPECT_TRUE(found) << floors.dump();
+  // results.csv: the cell quantum, N = 4, seed 0 (FID 10) has ratio 10 / floor.
+  const std::string csv = read_file_text(tmp.file("results.csv"));
+  const auto row = csv.find("n=4_bottleneck=quantum_seed=0,");
+  ASSERT_NE(row, std::string::npos) << csv;
+  std::istringstream header(csv.substr(0, csv.find('\n'))), line(csv.substr(row, csv.find('\n', row) - row));
+  std::map<std::string, std::string> cols;
+  std::vector<std::string> names;
+  for (std::string x; std::getline(header, x, ',');) names.push_back(x);
+  for (size_t i = 0; i < names.size(); ++i) std::getline(line, cols[names[i]], ',');
+  EXPECT_NEAR(std::stod(cols["fid_floor_ratio"]), 10.0 / floor4, 1e-6 * 10.0 / floor4);
+  EXPECT_NEAR(std::stod(cols["floor_fid"]), floor4, 1e-6 * floor4);
+  EXPECT_NE(read_file_text(tmp.file("results.md")).find("## Training-set floor"), std::string::npos);
+  for (const char* f : {"fid_vs_n.png", "fid_vs_n.svg"}) EXPECT_TRUE(std::filesystem::exists(tmp.file(f))) << f;
+  EXPECT_NE(read_file_text(tmp.file("fid_vs_n.svg")).find("training-set floor"), std::string::npos);
+}
+
+TEST(SweepStats, CollectedCopyHoldsOnlyResultsAndAggregatesOnItsOwn) {
+  TempDir tmp;
+  json pj = plan_json();
+  pj["axes"]["data.n"] = {4};
+  const auto plan = sweep::plan_from_json(pj, "plan");
+  const std::string src = tmp.file("sweep"), dst = tmp.file("study/mnist");
+  write_results(plan, src);
+  for (const auto& c : plan.cells) {  // what a real cell leaves besides its result
+    const std::string d = src + "/cells/" + c.id + "/";
+    for (const char* f : {"config.json", "metrics.csv", "samples.png", "samples.npz", "model.bin", "ckpt_00000002.bin"})
+      write_file_atomic(d + f, "x");
+  }
+  write_file_atomic(tmp.file("sweep.json"), pj.dump(2));
+  std::string out;
+  const int rc = qdiff::test::run_command(repo_path("scripts/study_collect.sh") + " --config " + tmp.file("sweep.json") +
+                                              " --from " + src + " --dataset mnist --to " + dst + " 2>&1 </dev/null",
+                                          &out);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("aggregates on its own (12 cells ok)"), std::string::npos) << out;
+  for (const auto& c : plan.cells) {
+    const std::string d = dst + "/cells/" + c.id + "/";
+    for (const char* f : {"result.json", "config.json", "metrics.csv"}) EXPECT_TRUE(std::filesystem::exists(d + f)) << d << f;
+    for (const char* f : {"samples.npz", "model.bin", "ckpt_00000002.bin"}) EXPECT_FALSE(std::filesystem::exists(d + f)) << d << f;
+    EXPECT_EQ(std::filesystem::exists(d + "samples.png"), c.id.ends_with("seed=0")) << c.id;
+  }
+  EXPECT_EQ(read_file_text(dst + "/results.csv"), read_file_text(src + "/results.csv"));
+  // The report script regenerates the tables from the committed copy.
+  std::filesystem::remove(dst + "/results.md");
+  ASSERT_EQ(qdiff::test::run_command(repo_path("scripts/study_report.sh") + " --root " + tmp.file("study") + " 2>&1 </dev/null", &out), 0)
+      << out;
+  EXPECT_TRUE(std::filesystem::exists(dst + "/results.md")) << out;
+}
