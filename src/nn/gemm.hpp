@@ -133,6 +133,10 @@ void kernel(int M, int N, int K, const AR& A, const BR& B, float* C, size_t ldc)
 
 template <class T>
 using MatR = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using Map = Eigen::Map<MatR<T>>;
+template <class T>
+using CMap = Eigen::Map<const MatR<T>>;
 
 // Contiguous operands: C[M,N] = A[M,K] B[K,N] (lda = K, ldb = ldc = N).
 inline void gemm(int M, int N, int K, const float* A, const float* B, float* C) {
