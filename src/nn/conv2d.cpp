@@ -36,7 +36,7 @@ int64_t Conv2d<T>::macs(int H, int W) const {
 
 template <class T>
 void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
-  // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]. Per block of nb images: col: [K, nb*P], Yb = W col: [cout, nb*P]
+  // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]. Per block of m images: col: [K, m*P], Yb = W col: [cout, m*P]
   if constexpr (std::is_same_v<T, float>) {
     if (shifted::applies(k, stride, pad)) {  // stride 1: no im2col (conv_shifted.hpp)
       ensure_threads(col_);
@@ -46,16 +46,16 @@ void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
     }
   }
   const int Ho = out_size(H), Wo = out_size(W), P = Ho * Wo, K = cin * k * k;
-  const int nb = images_per_block(N, P, omp_get_max_threads()), nblk = (N + nb - 1) / nb;
+  const BatchBlocks plan(N, P);
   ensure_threads(col_);
   ensure_threads(dcol_);
   const T* bb = reg_->param(b);
 #pragma omp parallel for schedule(static)
-  for (int blk = 0; blk < nblk; ++blk) {
-    const auto [n0, m, cols] = Block(blk, nb, N, P);
+  for (size_t i = 0; i < plan.blocks.size(); ++i) {
+    const auto [n0, m, cols] = plan.blocks[i];
     const int tid = omp_get_thread_num();
-    T* col = col_[tid].get(static_cast<size_t>(K) * nb * P);
-    T* yb = dcol_[tid].get(static_cast<size_t>(cout) * nb * P);
+    T* col = col_[tid].get(static_cast<size_t>(K) * cols);
+    T* yb = dcol_[tid].get(static_cast<size_t>(cout) * cols);
     im2col_block(col, x + static_cast<size_t>(n0) * cin * H * W, m, cin, H, W, k, stride, pad, Ho, Wo);
     gemm::gemm(cout, static_cast<int>(cols), K, reg_->param(w), col, yb);
     for (int j = 0; j < m; ++j)
@@ -69,57 +69,62 @@ void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
 
 template <class T>
 void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
-  // dy: [N,cout,Ho,Wo]. Per block: dYb: [cout, nb*P]; dW += dYb col^T; db += row sums;
-  // dcol = W^T dYb: [K, nb*P] -> col2im into dx. Block partials are reduced in block order.
+  // dy: [N,cout,Ho,Wo]. Per block: dYb: [cout, m*P]; its leaf's partial dW^T += col dYb^T, db += row
+  // sums; dcol = W^T dYb: [K, m*P] -> col2im into dx. The leaf partials are summed in the batch's
+  // tree (conv_blocks.hpp).
+  if (const size_t leaves = tree_leaves(N, kBatchLeaf).size(); dw_.size() < leaves) dw_.resize(leaves);
   if constexpr (std::is_same_v<T, float>) {
     if (shifted::applies(k, stride, pad)) {  // stride 1: no im2col/col2im (conv_shifted.hpp)
-      for (auto* v : {&col_, &dcol_, &dy_, &dyt_, &dw_}) ensure_threads(*v);
-      const int threads = shifted::backward({N, cin, cout, k, pad, H, W}, dx, x, reg_->param(w), dy, dw_, col_, dy_,
-                                            dyt_, dcol_, wt_, row_off_, drow_off_);
-      add_block_partials(reg_->grad(w), reg_->grad(b), dw_, threads, cout, cin * k * k, cout);
+      for (auto* v : {&col_, &dcol_, &dy_, &dyt_}) ensure_threads(*v);
+      shifted::backward({N, cin, cout, k, pad, H, W}, dx, x, reg_->param(w), dy, dw_, col_, dy_, dyt_, dcol_, wt_,
+                        row_off_, drow_off_);
+      add_leaf_partials(reg_->grad(w), reg_->grad(b), dw_, N, cout, cin * k * k, cout);
       return;
     }
   }
   const int Ho = out_size(H), Wo = out_size(W), P = Ho * Wo, K = cin * k * k;
-  const int nb = images_per_block(N, P, omp_get_max_threads()), nblk = (N + nb - 1) / nb;
+  const BatchBlocks plan(N, P);
   ensure_threads(col_);
   ensure_threads(dcol_);
   ensure_threads(dy_);
   ensure_threads(dyt_);
-  if (dw_.size() < static_cast<size_t>(nblk)) dw_.resize(nblk);
   T* wt = wt_.get(static_cast<size_t>(K) * cout);  // W^T: [K, cout]
   if (dx) transpose_into(wt, reg_->param(w), cout, K);
 #pragma omp parallel for schedule(static)
-  for (int blk = 0; blk < nblk; ++blk) {
-    const auto [n0, m, cols] = Block(blk, nb, N, P);
+  for (int leaf = 0; leaf < plan.leaves(); ++leaf) {
     const int tid = omp_get_thread_num();
-    T* col = col_[tid].get(static_cast<size_t>(K) * nb * P);
-    T* dyb = dy_[tid].get(static_cast<size_t>(cout) * nb * P);
-    im2col_block(col, x + static_cast<size_t>(n0) * cin * H * W, m, cin, H, W, k, stride, pad, Ho, Wo);
-    images_to_block(dyb, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
-    T* dyt = nullptr;  // dYb^T: [nb*P, cout], for the weight-gradient GEMM
-    if (cout >= gemm::kThickRows) {
-      dyt = dyt_[tid].get(static_cast<size_t>(cout) * nb * P);
-      planes_to_rows(dyt, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
-    }
-    T* part = dw_[blk].get(static_cast<size_t>(cout) * K + cout);  // [dW^T: K x cout | db]
-    weight_grad_t(part, col, dyb, dyt, K, cout, cols);
-    for (int o = 0; o < cout; ++o) {  // plain loop: deterministic summation order
-      T s = 0;
-      for (size_t q = 0; q < cols; ++q) s += dyb[o * cols + q];
-      part[static_cast<size_t>(cout) * K + o] = s;
-    }
-    if (dx) {
-      T* dc = dcol_[tid].get(static_cast<size_t>(K) * nb * P);
-      gemm::gemm(K, static_cast<int>(cols), cout, wt, dyb, dc);
-      for (int j = 0; j < m; ++j) {
-        T* dxn = dx + static_cast<size_t>(n0 + j) * cin * H * W;
-        std::fill(dxn, dxn + static_cast<size_t>(cin) * H * W, T(0));
-        col2im_add_ld(dxn, dc + static_cast<size_t>(j) * P, cols, cin, H, W, k, stride, pad, Ho, Wo);
+    T* part = dw_[leaf].get(static_cast<size_t>(cout) * K + cout);  // [dW^T: K x cout | db]
+    T* dbp = part + static_cast<size_t>(cout) * K;
+    std::fill(dbp, dbp + cout, T(0));
+    for (int i = plan.first[leaf]; i < plan.first[leaf + 1]; ++i) {
+      const auto [n0, m, cols] = plan.blocks[i];
+      T* col = col_[tid].get(static_cast<size_t>(K) * cols);
+      T* dyb = dy_[tid].get(static_cast<size_t>(cout) * cols);
+      im2col_block(col, x + static_cast<size_t>(n0) * cin * H * W, m, cin, H, W, k, stride, pad, Ho, Wo);
+      images_to_block(dyb, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
+      T* dyt = nullptr;  // dYb^T: [m*P, cout], for the weight-gradient GEMM
+      if (cout >= gemm::kThickRows) {
+        dyt = dyt_[tid].get(static_cast<size_t>(cout) * cols);
+        planes_to_rows(dyt, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
+      }
+      weight_grad_t(part, col, dyb, dyt, K, cout, cols, i > plan.first[leaf]);
+      for (int o = 0; o < cout; ++o) {  // plain loop: fixed summation order
+        T s = dbp[o];
+        for (size_t q = 0; q < cols; ++q) s += dyb[o * cols + q];
+        dbp[o] = s;
+      }
+      if (dx) {
+        T* dc = dcol_[tid].get(static_cast<size_t>(K) * cols);
+        gemm::gemm(K, static_cast<int>(cols), cout, wt, dyb, dc);
+        for (int j = 0; j < m; ++j) {
+          T* dxn = dx + static_cast<size_t>(n0 + j) * cin * H * W;
+          std::fill(dxn, dxn + static_cast<size_t>(cin) * H * W, T(0));
+          col2im_add_ld(dxn, dc + static_cast<size_t>(j) * P, cols, cin, H, W, k, stride, pad, Ho, Wo);
+        }
       }
     }
   }
-  add_block_partials(reg_->grad(w), reg_->grad(b), dw_, nblk, cout, K, cout);
+  add_leaf_partials(reg_->grad(w), reg_->grad(b), dw_, N, cout, K, cout);
 }
 
 template class Conv2d<float>;

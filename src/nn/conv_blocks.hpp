@@ -1,6 +1,7 @@
 // How the convolutions cut a batch into blocks of images and reduce their weight gradients
-// (internal to src/nn): block sizes, per-thread scratch, the weight-gradient GEMM of one block and
-// the sum of the block partials into the registry's gradients.
+// (internal to src/nn): blocks inside the leaves of the batch's gradient tree (core/reduce.hpp),
+// per-thread scratch, the weight-gradient GEMM of one block and the tree sum of the per-leaf
+// partials into the registry's gradients.
 #pragma once
 
 #include <omp.h>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "gemm.hpp"
+#include "qdiff/core/reduce.hpp"
 #include "qdiff/nn/params.hpp"
 
 namespace qdiff::nn::detail {
@@ -42,48 +44,63 @@ inline int block_columns() {
   return v;
 }
 
-// Images per GEMM block. The batch is processed as blocks of whole images: one im2col matrix
-// [K, nb*P] and one GEMM per block, blocks spread over the OpenMP threads. Number of blocks:
-// about N*P/block_columns(), at least `threads`, a multiple of `threads` (balanced static
-// schedule), at most N.
-inline int images_per_block(int N, int P, int threads) {
-  const int64_t want = (static_cast<int64_t>(N) * P + block_columns() - 1) / block_columns();
-  int64_t nblk = std::max<int64_t>(want, threads);
-  nblk = (nblk + threads - 1) / threads * threads;
-  nblk = std::min<int64_t>(nblk, N);
-  return static_cast<int>((N + nblk - 1) / nblk);
-}
-
-// A block of images [n0, n0 + m) of a batch split into blocks of nb images; its matrices hold
+// A block of images [n0, n0 + m) inside one leaf of the batch's gradient tree; its matrices hold
 // cols = m*P columns.
 struct Block {
   int n0, m;
   size_t cols;
-  Block(int blk, int nb, int N, int P) : n0(blk * nb), m(std::min(N, n0 + nb) - n0), cols(size_t(m) * P) {}
 };
 
-// Weight-gradient partial of one block, transposed: gT[K, R] = A[K, L] D[R, L]^T, where R is the
-// weight's row count and Dt = D^T [L, R]. R >= gemm::kThickRows runs on the GEMM kernel (it needs
-// Dt); thinner weights (e.g. the 1-channel output convolution) use row dot products of A and D.
+// The batch [0, N) as blocks of whole images, one im2col matrix [K, m*P] and one GEMM per block,
+// about block_columns() columns each, never straddling a leaf of the gradient tree
+// (core/reduce.hpp: leaves of kBatchLeaf images). Leaf l owns blocks [first[l], first[l + 1]).
+// Depends on N and P only, never on the thread count.
+struct BatchBlocks {
+  std::vector<Block> blocks;
+  std::vector<int> first;
+  int leaves() const { return static_cast<int>(first.size()) - 1; }
+
+  BatchBlocks(int N, int P) {
+    const int per = std::max(1, block_columns() / std::max(P, 1));  // images a block would hold
+    for (const TreeLeaf& l : tree_leaves(N, kBatchLeaf)) {
+      first.push_back(static_cast<int>(blocks.size()));
+      const int m = static_cast<int>(l.end - l.begin), nsub = (m + per - 1) / per, nb = (m + nsub - 1) / nsub;
+      for (int n0 = static_cast<int>(l.begin); n0 < l.end; n0 += nb) {
+        const int mb = std::min(nb, static_cast<int>(l.end) - n0);
+        blocks.push_back({n0, mb, static_cast<size_t>(mb) * P});
+      }
+    }
+    first.push_back(static_cast<int>(blocks.size()));
+  }
+};
+
+// Weight-gradient partial of one block, transposed: gT[K, R] (+)= A[K, L] D[R, L]^T, where R is the
+// weight's row count and Dt = D^T [L, R]; accumulates when `acc`. R >= gemm::kThickRows runs on the
+// GEMM kernel (it needs Dt); thinner weights (e.g. the 1-channel output convolution) use row dot
+// products of A and D.
 template <class T>
-void weight_grad_t(T* gT, const T* A, const T* D, const T* Dt, int K, int R, size_t L) {
+void weight_grad_t(T* gT, const T* A, const T* D, const T* Dt, int K, int R, size_t L, bool acc) {
   if (R >= gemm::kThickRows)
-    gemm::gemm(K, R, static_cast<int>(L), A, Dt, gT);
+    gemm::gemm(K, R, static_cast<int>(L), A, Dt, gT, acc);
+  else if (acc)
+    Map<T>(gT, K, R).noalias() += CMap<T>(A, K, L).lazyProduct(CMap<T>(D, R, L).transpose());
   else
     Map<T>(gT, K, R).noalias() = CMap<T>(A, K, L).lazyProduct(CMap<T>(D, R, L).transpose());
 }
 
-// Adds per-block partials (each [weight gradient transposed as [K, R] | n_bias biases]) into the
-// registry's gradients (weight [R, K]) in block order. The blocks, and so the rounding of the
-// sum, depend on the thread count (images_per_block).
+// Per-leaf partials of a batch of N images, each [weight gradient transposed as [K, R] | n_bias
+// biases], summed in the batch's gradient tree and added into the registry's gradients (weight
+// [R, K]). The sum does not depend on the thread count.
 template <class T>
-void add_block_partials(T* gw, T* gb, const std::vector<Buf<T>>& parts, int nblk, int R, int K, int n_bias) {
-  for (int blk = 0; blk < nblk; ++blk) {
-    const T* part = parts[blk].data();
-    for (int k = 0; k < K; ++k)
-      for (int r = 0; r < R; ++r) gw[static_cast<size_t>(r) * K + k] += part[static_cast<size_t>(k) * R + r];
-    for (int o = 0; o < n_bias; ++o) gb[o] += part[static_cast<size_t>(K) * R + o];
-  }
+void add_leaf_partials(T* gw, T* gb, std::vector<Buf<T>>& parts, int N, int R, int K, int n_bias) {
+  std::vector<T*> p(tree_leaves(N, kBatchLeaf).size());
+  for (size_t l = 0; l < p.size(); ++l) p[l] = parts[l].data();
+  tree_sum_buffers(p.data(), N, kBatchLeaf, static_cast<size_t>(K) * R + n_bias);
+  const T* sum = p[0];
+#pragma omp parallel for schedule(static) if (static_cast<int64_t>(R) * K >= (1 << 15))
+  for (int r = 0; r < R; ++r)
+    for (int k = 0; k < K; ++k) gw[static_cast<size_t>(r) * K + k] += sum[static_cast<size_t>(k) * R + r];
+  for (int o = 0; o < n_bias; ++o) gb[o] += sum[static_cast<size_t>(K) * R + o];
 }
 
 }  // namespace qdiff::nn::detail

@@ -148,7 +148,7 @@ TEST(Layers, LinearGrad) {
   Rng init(1);
   reg.finalize(init);
   Rng rng(13);
-  const int N = 3;
+  const int N = 5;  // two leaves of the batch's gradient tree (2 | 3 rows)
   Vec x = random_vector(N * 5, rng), dx, y(N * 4);
   gradcheck(
       "linear", {{"x", &x, &dx}}, &reg,
@@ -172,7 +172,7 @@ TEST_P(ConvGrad, Conv2d) {
   Rng init(2);
   reg.finalize(init);
   Rng rng(14);
-  const int N = 2, Ho = conv.out_size(c.H), Wo = conv.out_size(c.W);
+  const int N = 5, Ho = conv.out_size(c.H), Wo = conv.out_size(c.W);
   Vec x = random_vector(N * c.cin * c.H * c.W, rng), dx, y(N * c.cout * Ho * Wo);
   gradcheck(
       "conv2d", {{"x", &x, &dx}}, &reg,
@@ -190,7 +190,7 @@ TEST_P(ConvGrad, ConvTranspose2d) {
   Rng init(3);
   reg.finalize(init);
   Rng rng(15);
-  const int N = 2, Ho = conv.out_size(c.H), Wo = conv.out_size(c.W);
+  const int N = 5, Ho = conv.out_size(c.H), Wo = conv.out_size(c.W);
   ASSERT_GT(Ho, 0);
   Vec x = random_vector(N * c.cin * c.H * c.W, rng), dx, y(N * c.cout * Ho * Wo);
   gradcheck(
@@ -279,7 +279,7 @@ TEST(Layers, GroupNormGrad) {
     // non-trivial affine so that dgamma/dbeta and dx through gamma are exercised
     Rng rng(17);
     for (auto& v : reg.params()) v = 1.0 + 0.5 * rng.normal();
-    const int N = 2, HW = 6;
+    const int N = 5, HW = 6;  // two leaves of the batch's gradient tree
     Vec x = random_vector(N * 4 * HW, rng, 1.5), dx, y(x.size());
     for (auto& v : x) v += 0.7;  // non-zero mean
     gradcheck(

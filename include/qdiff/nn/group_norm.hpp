@@ -1,6 +1,7 @@
 // Group normalisation (the large U-Net's normalisation). Conventions: see layers.hpp.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "qdiff/nn/params.hpp"
 
@@ -21,7 +22,8 @@ class GroupNorm {
 
  private:
   ParamRegistryT<T>* reg_ = nullptr;
-  Buf<T> mean_, rstd_;  // [N*G]
+  Buf<T> mean_, rstd_;          // [N*G]
+  std::vector<Buf<T>> dgb_;      // per leaf of the batch's gradient tree: [dgamma | dbeta] partials
 };
 
 }  // namespace qdiff::nn

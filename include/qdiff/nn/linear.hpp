@@ -2,6 +2,7 @@
 // Conventions: see layers.hpp.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "qdiff/nn/params.hpp"
 
@@ -20,6 +21,7 @@ class Linear {
 
  private:
   ParamRegistryT<T>* reg_ = nullptr;
+  std::vector<Buf<T>> dw_;  // per leaf of the batch's gradient tree: [dW | db] partials
 };
 
 }  // namespace qdiff::nn
