@@ -1,7 +1,8 @@
 // Parameter-free ops (ops.hpp): activations, residual add, pooling, concat, channel scale and
 // broadcast add.
-#include <cstring>
 #include <cmath>
+#include <cstring>
+#include <initializer_list>
 
 #include "qdiff/nn/ops.hpp"
 
@@ -51,6 +52,14 @@ template <class T>
 void add_forward(T* y, const T* a, const T* b, size_t n) {
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+}
+template <class T>
+void add_backward(T* da, T* db, const T* dy, size_t n) {
+  for (T* d : {da, db}) {
+    if (!d) continue;
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+    for (size_t i = 0; i < n; ++i) d[i] += dy[i];
+  }
 }
 
 template <class T>
@@ -133,6 +142,7 @@ void bcast_add_backward(T* de, const T* dy, int N, int C, int HW) {
   template void tanh_forward<T>(T*, const T*, size_t); \
   template void tanh_backward<T>(T*, const T*, const T*, size_t); \
   template void add_forward<T>(T*, const T*, const T*, size_t); \
+  template void add_backward<T>(T*, T*, const T*, size_t); \
   template void avgpool_forward<T>(T*, const T*, int, int, int); \
   template void avgpool_backward<T>(T*, const T*, int, int, int); \
   template void concat_forward<T>(T*, const T*, const T*, int, int, int, int); \

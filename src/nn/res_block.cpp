@@ -96,12 +96,13 @@ void ResBlock<T>::backward(T* dx, const T* x, const T* temb, const T* dy, int N,
     if (has_skip) skip_.backward(nullptr, x, dy, N, H, W);
     return;
   }
+  // out = h3 + skip(x): dy went to h3 above and goes to the skip path here; x feeds both paths.
   if (has_skip) {
     T* dIn = dIn_.get(ni);
     skip_.backward(dIn, x, dy, N, H, W);
-    add_forward(dx, dx, dIn, ni);
+    add_forward(dx, dx, dIn, ni);  // dx = main path + skip path
   } else {
-    add_forward(dx, dx, dy, ni);
+    add_backward(dx, static_cast<T*>(nullptr), dy, ni);  // identity skip: dx += dy
   }
 }
 

@@ -16,8 +16,11 @@ template <class T> void silu_backward(T* dx, const T* x, const T* dy, size_t n);
 // y = tanh(x); backward needs y.
 template <class T> void tanh_forward(T* y, const T* x, size_t n);
 template <class T> void tanh_backward(T* dx, const T* y, const T* dy, size_t n);
-// y = a + b (residual add); its backward is the identity on both inputs.
+// y = a + b (residual add). In-place (y == a) is allowed. Its backward passes dy unchanged to both
+// inputs and ADDS it into da and db (either may be nullptr): an input of a residual add (the
+// block's input x) also receives gradient along the other path.
 template <class T> void add_forward(T* y, const T* a, const T* b, size_t n);
+template <class T> void add_backward(T* da, T* db, const T* dy, size_t n);
 
 // ---- embedding and reshaping -------------------------------------------------------------------
 // Sinusoidal timestep embedding. t: [N] -> out: [N,dim]; out[:, k] = sin(t f_k) for k < dim/2,
