@@ -112,10 +112,10 @@ inline void backward(const Geometry& g, float* dx, const float* x, const float* 
   for (size_t leaf = 0; leaf < leaves.size(); ++leaf) {
     const int tid = omp_get_thread_num();
     float* part = parts[leaf].get(static_cast<size_t>(K) * g.cout + g.cout);  // [dW^T: K x cout | db]
-    std::fill(part, part + static_cast<size_t>(K) * g.cout + g.cout, 0.0f);
     float* xp = pad_buf[tid].get(static_cast<size_t>(g.cin) * Hp * Wp + k);
     float* dyw = dyw_buf[tid].get(static_cast<size_t>(g.cout) * L);  // dy on the Wp-wide grid
     for (int n = static_cast<int>(leaves[leaf].begin); n < leaves[leaf].end; ++n) {
+      const bool first = n == leaves[leaf].begin;  // the leaf's first image writes its partial
       const float* dyn = dy + static_cast<size_t>(n) * g.cout * Ho * Wo;
       pad_planes(xp, x + static_cast<size_t>(n) * g.cin * g.H * g.W, g.cin, g.H, g.W, g.p, k);
       // dyw: thick: [L, cout] (transposed, the kernel's B); thin: [cout, L]
@@ -127,8 +127,12 @@ inline void backward(const Geometry& g, float* dx, const float* x, const float* 
             dyw[thick ? q * g.cout + o : static_cast<size_t>(o) * L + q] = v;
           }
       if (thick) {
-        gemm::kernel<true>(K, g.cout, L, gemm::RowOffsets<float>{xp, off.data()},
-                           gemm::Rows<float>{dyw, static_cast<size_t>(g.cout)}, part, static_cast<size_t>(g.cout));
+        const gemm::RowOffsets<float> a{xp, off.data()};
+        const gemm::Rows<float> b{dyw, static_cast<size_t>(g.cout)};
+        if (first)
+          gemm::kernel(K, g.cout, L, a, b, part, static_cast<size_t>(g.cout));
+        else
+          gemm::kernel<true>(K, g.cout, L, a, b, part, static_cast<size_t>(g.cout));
       } else {
         for (int r = 0; r < K; ++r) {
           const float* a = xp + off[r];
@@ -137,14 +141,16 @@ inline void backward(const Geometry& g, float* dx, const float* x, const float* 
             float s = 0;
 #pragma omp simd reduction(+ : s)
             for (int q = 0; q < L; ++q) s += a[q] * d[q];
-            part[static_cast<size_t>(r) * g.cout + o] += s;
+            float& p = part[static_cast<size_t>(r) * g.cout + o];
+            p = first ? s : p + s;
           }
         }
       }
       for (int o = 0; o < g.cout; ++o) {
         float s = 0;
         for (int q = 0; q < Ho * Wo; ++q) s += dyn[static_cast<size_t>(o) * Ho * Wo + q];
-        part[static_cast<size_t>(K) * g.cout + o] += s;
+        float& p = part[static_cast<size_t>(K) * g.cout + o];
+        p = first ? s : p + s;
       }
       if (dx) {
         float* dyp = dyp_buf[tid].get(static_cast<size_t>(g.cout) * Hq * Wq + k);
