@@ -94,6 +94,7 @@ void weight_grad_t(T* gT, const T* A, const T* D, const T* Dt, int K, int R, siz
 template <class T>
 void add_leaf_partials(T* gw, T* gb, std::vector<Buf<T>>& parts, int N, int R, int K, int n_bias) {
   std::vector<T*> p(tree_leaves(N, kBatchLeaf).size());
+  if (p.empty()) return;  // an empty batch adds nothing
   for (size_t l = 0; l < p.size(); ++l) p[l] = parts[l].data();
   tree_sum_buffers(p.data(), N, kBatchLeaf, static_cast<size_t>(K) * R + n_bias);
   const T* sum = p[0];
