@@ -63,7 +63,7 @@ void GroupNorm<T>::backward(T* dx, const T* x, const T* dy, int N, int HW) {
   if (dgb_.size() < leaves.size()) dgb_.resize(leaves.size());
   std::vector<T*> parts(leaves.size());
   for (size_t l = 0; l < leaves.size(); ++l) parts[l] = dgb_[l].get(2 * static_cast<size_t>(channels));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (static_cast<size_t>(N) * channels * HW >= (size_t{1} << 15))
   for (size_t l = 0; l < leaves.size(); ++l) {
     T* dg = parts[l];  // [dgamma | dbeta]
     T* db = dg + channels;
