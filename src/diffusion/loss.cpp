@@ -1,11 +1,15 @@
 #include "qdiff/diffusion/loss.hpp"
 
+#include <vector>
+
+#include "qdiff/core/reduce.hpp"
+
 namespace qdiff::diffusion {
 
-double eps_mse(const float* pred, const float* eps, const float* weight, int B, int64_t D,
-               float* loss_per_sample, float* dpred) {
-  double total = 0.0;
-  const double inv_BD = 1.0 / (static_cast<double>(B) * static_cast<double>(D));
+double eps_mse_sum(const float* pred, const float* eps, const float* weight, int B, int batch, int64_t D,
+                   float* loss_per_sample, float* dpred) {
+  std::vector<double> weighted(static_cast<size_t>(B));  // w_b mean_d (pred - eps)^2
+  const double inv_BD = 1.0 / (static_cast<double>(batch) * static_cast<double>(D));
   for (int b = 0; b < B; ++b) {
     const int64_t o = static_cast<int64_t>(b) * D;
     const double w = weight ? weight[b] : 1.0;
@@ -17,9 +21,14 @@ double eps_mse(const float* pred, const float* eps, const float* weight, int B, 
     }
     const double mean_sq = sq / static_cast<double>(D);
     if (loss_per_sample) loss_per_sample[b] = static_cast<float>(mean_sq);
-    total += w * mean_sq;
+    weighted[b] = w * mean_sq;
   }
-  return total / B;
+  return tree_sum(weighted.data(), B);
+}
+
+double eps_mse(const float* pred, const float* eps, const float* weight, int B, int64_t D,
+               float* loss_per_sample, float* dpred) {
+  return eps_mse_sum(pred, eps, weight, B, B, D, loss_per_sample, dpred) / B;
 }
 
 }  // namespace qdiff::diffusion

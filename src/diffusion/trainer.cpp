@@ -13,6 +13,7 @@
 #include "qdiff/core/distributed.hpp"
 #include "qdiff/core/files.hpp"
 #include "qdiff/core/progress.hpp"
+#include "qdiff/core/reduce.hpp"
 #include "qdiff/core/version.hpp"
 #include "qdiff/diffusion/forward.hpp"
 #include "qdiff/diffusion/generate.hpp"
@@ -161,6 +162,9 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
                           std::to_string(P) + " processes");
   const int Bl = B / P, b0 = rank * Bl;
   if (P > 1) spdlog::info("data parallel: {} processes, {} images each per step", P, Bl);
+  if (P > 2 || !tree_has_shards(B, kBatchLeaf, P))  // core/reduce.hpp; MPI adds 2 numbers in one way only
+    spdlog::warn("data parallel: {} processes with batch {} match one process to float rounding only "
+                 "(bit for bit needs 2 processes and an even batch > {})", P, B, kBatchLeaf);
 
   // ---- model, optimizer, EMA, diffusion -----------------------------------------------------
   auto model = hybrid::build_model(cfg, data.c, seed, data.h);
@@ -261,18 +265,17 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
     noise->fill_normal(eps.data(), B * D);
     q_sample(schedule, x0.data(), eps.data(), t.data(), B, D, xt.data());
 
-    // pred, dpred: [Bl, D] for rows b0 .. b0 + Bl of the batch
+    // pred, dpred: [Bl, D] for rows b0 .. b0 + Bl of the batch; dpred is normalised by the global
+    // B (the values one process holding the whole batch writes), the shards' loss sums added once
     model->forward(xt.data() + b0 * D, t.data() + b0, Bl, pred.data(), true);
-    double loss = eps_mse(pred.data(), eps.data() + b0 * D, weight.data() + b0, Bl, D, loss_local.data(), dpred.data());
-    if (P > 1) {  // the shard's mean -> its share of the global mean
-      const float share = static_cast<float>(Bl) / static_cast<float>(B);
-      for (auto& g : dpred) g *= share;
-      loss *= share;
+    double loss = eps_mse_sum(pred.data(), eps.data() + b0 * D, weight.data() + b0, Bl, B, D, loss_local.data(), dpred.data());
+    if (P > 1) {
       Distributed::allreduce_sum(&loss, 1);
       Distributed::allgather(loss_local.data(), Bl, loss_per.data());
     } else {
       std::copy(loss_local.begin(), loss_local.end(), loss_per.begin());
     }
+    loss /= B;
     model->zero_grad();
     model->backward(dpred.data());
     if (P > 1) Distributed::allreduce_sum(model->grads().data(), static_cast<int64_t>(model->grads().size()));

@@ -9,8 +9,10 @@
 //               flipped and transposed: a stride-1 convolution again)
 //   weight grad dW^T[r, o] += sum_q xp_row(r)[q] dy[o, q]       (dy on the Wp-wide grid, zeros in
 //               the dropped columns)
-// Images are spread over the OpenMP threads (static schedule); weight-gradient partials are per
-// thread and reduced in thread order, so results are reproducible for a given thread count.
+// The forward spreads images over the OpenMP threads. The backward spreads the leaves of the
+// batch's gradient tree (core/reduce.hpp) over them: each leaf's weight-gradient partial is
+// accumulated image by image in order, and the caller sums the partials in the tree, so results do
+// not depend on the thread count.
 #pragma once
 
 #include <omp.h>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "gemm.hpp"
+#include "qdiff/core/reduce.hpp"
 #include "qdiff/nn/params.hpp"
 
 namespace qdiff::nn::shifted {
@@ -82,13 +85,13 @@ inline void forward(const Geometry& g, float* y, const float* x, const float* w,
   }
 }
 
-// Adds dW (as per-thread partials [K, cout] transposed, then `cout` bias sums) and writes dx (if
-// not null) from dy: [N,cout,Ho,Wo]. The caller reduces the partials (parts[0..threads)).
-// Returns the number of threads that wrote partials.
-inline int backward(const Geometry& g, float* dx, const float* x, const float* w, const float* dy,
-                    std::vector<Buf<float>>& parts, std::vector<Buf<float>>& pad_buf, std::vector<Buf<float>>& dyp_buf,
-                    std::vector<Buf<float>>& dyw_buf, std::vector<Buf<float>>& out_buf, Buf<float>& wflip,
-                    std::vector<int>& off, std::vector<int>& doff) {
+// Writes the per-leaf weight-gradient partials parts[l] ([K, cout] transposed, then `cout` bias sums;
+// leaves of tree_leaves(N, kBatchLeaf)) and dx (if not null) from dy: [N,cout,Ho,Wo]. The caller
+// sums the partials in the tree.
+inline void backward(const Geometry& g, float* dx, const float* x, const float* w, const float* dy,
+                     std::vector<Buf<float>>& parts, std::vector<Buf<float>>& pad_buf, std::vector<Buf<float>>& dyp_buf,
+                     std::vector<Buf<float>>& dyw_buf, std::vector<Buf<float>>& out_buf, Buf<float>& wflip,
+                     std::vector<int>& off, std::vector<int>& doff) {
   const int Hp = g.Hp(), Wp = g.Wp(), Ho = g.Ho(), Wo = g.Wo(), K = g.K(), k = g.k, L = Ho * Wp;
   const int pd = k - 1 - g.p, Hq = Ho + 2 * pd, Wq = Wo + 2 * pd, Kd = g.cout * k * k, Ld = g.H * Wq;
   const bool thick = g.cout >= gemm::kThickRows;  // weight gradient on the kernel (else row dot products)
@@ -104,18 +107,15 @@ inline int backward(const Geometry& g, float* dx, const float* x, const float* w
             wf[static_cast<size_t>(c) * Kd + (o * k + ki) * k + kj] =
                 w[((static_cast<size_t>(o) * g.cin + c) * k + (k - 1 - ki)) * k + (k - 1 - kj)];
   }
-  int threads = 1;
-#pragma omp parallel
-  {
+  const std::vector<TreeLeaf> leaves = tree_leaves(g.N, kBatchLeaf);
+#pragma omp parallel for schedule(static)
+  for (size_t leaf = 0; leaf < leaves.size(); ++leaf) {
     const int tid = omp_get_thread_num();
-#pragma omp single
-    threads = omp_get_num_threads();
-    float* part = parts[tid].get(static_cast<size_t>(K) * g.cout + g.cout);  // [dW^T: K x cout | db]
-    std::fill(part, part + static_cast<size_t>(K) * g.cout + g.cout, 0.0f);
+    float* part = parts[leaf].get(static_cast<size_t>(K) * g.cout + g.cout);  // [dW^T: K x cout | db]
     float* xp = pad_buf[tid].get(static_cast<size_t>(g.cin) * Hp * Wp + k);
     float* dyw = dyw_buf[tid].get(static_cast<size_t>(g.cout) * L);  // dy on the Wp-wide grid
-#pragma omp for schedule(static)
-    for (int n = 0; n < g.N; ++n) {
+    for (int n = static_cast<int>(leaves[leaf].begin); n < leaves[leaf].end; ++n) {
+      const bool first = n == leaves[leaf].begin;  // the leaf's first image writes its partial
       const float* dyn = dy + static_cast<size_t>(n) * g.cout * Ho * Wo;
       pad_planes(xp, x + static_cast<size_t>(n) * g.cin * g.H * g.W, g.cin, g.H, g.W, g.p, k);
       // dyw: thick: [L, cout] (transposed, the kernel's B); thin: [cout, L]
@@ -127,8 +127,12 @@ inline int backward(const Geometry& g, float* dx, const float* x, const float* w
             dyw[thick ? q * g.cout + o : static_cast<size_t>(o) * L + q] = v;
           }
       if (thick) {
-        gemm::kernel<true>(K, g.cout, L, gemm::RowOffsets<float>{xp, off.data()},
-                           gemm::Rows<float>{dyw, static_cast<size_t>(g.cout)}, part, static_cast<size_t>(g.cout));
+        const gemm::RowOffsets<float> a{xp, off.data()};
+        const gemm::Rows<float> b{dyw, static_cast<size_t>(g.cout)};
+        if (first)
+          gemm::kernel(K, g.cout, L, a, b, part, static_cast<size_t>(g.cout));
+        else
+          gemm::kernel<true>(K, g.cout, L, a, b, part, static_cast<size_t>(g.cout));
       } else {
         for (int r = 0; r < K; ++r) {
           const float* a = xp + off[r];
@@ -137,14 +141,16 @@ inline int backward(const Geometry& g, float* dx, const float* x, const float* w
             float s = 0;
 #pragma omp simd reduction(+ : s)
             for (int q = 0; q < L; ++q) s += a[q] * d[q];
-            part[static_cast<size_t>(r) * g.cout + o] += s;
+            float& p = part[static_cast<size_t>(r) * g.cout + o];
+            p = first ? s : p + s;
           }
         }
       }
       for (int o = 0; o < g.cout; ++o) {
         float s = 0;
         for (int q = 0; q < Ho * Wo; ++q) s += dyn[static_cast<size_t>(o) * Ho * Wo + q];
-        part[static_cast<size_t>(K) * g.cout + o] += s;
+        float& p = part[static_cast<size_t>(K) * g.cout + o];
+        p = first ? s : p + s;
       }
       if (dx) {
         float* dyp = dyp_buf[tid].get(static_cast<size_t>(g.cout) * Hq * Wq + k);
@@ -160,7 +166,6 @@ inline int backward(const Geometry& g, float* dx, const float* x, const float* w
       }
     }
   }
-  return threads;
 }
 
 }  // namespace qdiff::nn::shifted

@@ -133,22 +133,37 @@ void kernel(int M, int N, int K, const AR& A, const BR& B, float* C, size_t ldc)
 
 template <class T>
 using MatR = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using Map = Eigen::Map<MatR<T>>;
+template <class T>
+using CMap = Eigen::Map<const MatR<T>>;
 
-// Contiguous operands: C[M,N] = A[M,K] B[K,N] (lda = K, ldb = ldc = N).
-inline void gemm(int M, int N, int K, const float* A, const float* B, float* C) {
+template <class T>
+void eigen_gemm(int M, int N, int K, const T* A, const T* B, T* C, bool acc) {
+  Map<T> c(C, M, N);
+  if (acc)
+    c.noalias() += CMap<T>(A, M, K) * CMap<T>(B, K, N);
+  else
+    c.noalias() = CMap<T>(A, M, K) * CMap<T>(B, K, N);
+}
+
+// Contiguous operands: C[M,N] = A[M,K] B[K,N] (lda = K, ldb = ldc = N); C += A B when `acc`. On
+// the kernel, C += A1 B1 then C += A2 B2 rounds exactly as one product over the joined K range.
+inline void gemm(int M, int N, int K, const float* A, const float* B, float* C, bool acc = false) {
 #if defined(__AVX512F__)
   if (!use_eigen()) {
-    kernel(M, N, K, Rows<float>{A, static_cast<size_t>(K)}, Rows<float>{B, static_cast<size_t>(N)}, C,
-           static_cast<size_t>(N));
+    const Rows<float> a{A, static_cast<size_t>(K)}, b{B, static_cast<size_t>(N)};
+    if (acc)
+      kernel<true>(M, N, K, a, b, C, static_cast<size_t>(N));
+    else
+      kernel(M, N, K, a, b, C, static_cast<size_t>(N));
     return;
   }
 #endif
-  Eigen::Map<MatR<float>>(C, M, N).noalias() =
-      Eigen::Map<const MatR<float>>(A, M, K) * Eigen::Map<const MatR<float>>(B, K, N);
+  eigen_gemm(M, N, K, A, B, C, acc);
 }
-inline void gemm(int M, int N, int K, const double* A, const double* B, double* C) {
-  Eigen::Map<MatR<double>>(C, M, N).noalias() =
-      Eigen::Map<const MatR<double>>(A, M, K) * Eigen::Map<const MatR<double>>(B, K, N);
+inline void gemm(int M, int N, int K, const double* A, const double* B, double* C, bool acc = false) {
+  eigen_gemm(M, N, K, A, B, C, acc);
 }
 
 }  // namespace qdiff::nn::gemm

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "qdiff/core/error.hpp"
+#include "qdiff/core/reduce.hpp"
 
 namespace qdiff::nn {
 
@@ -47,12 +48,19 @@ void Adam::step(std::span<float> params, std::span<const float> grads) {
 }
 
 double clip_grad_norm(std::span<float> grads, double max_norm) {
-  double s = 0;
-  const int64_t n = static_cast<int64_t>(grads.size());
+  // Sum of squares in double: per chunk of kChunk values in order, the chunks in a pairwise tree
+  // (core/reduce.hpp), so the norm does not depend on the thread count.
+  constexpr int64_t kChunk = 4096;
+  const int64_t n = static_cast<int64_t>(grads.size()), chunks = (n + kChunk - 1) / kChunk;
   const float* g = grads.data();
-#pragma omp parallel for reduction(+ : s) schedule(static)
-  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(g[i]) * g[i];
-  const double norm = std::sqrt(s);
+  std::vector<double> part(static_cast<size_t>(chunks));
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (int64_t c = 0; c < chunks; ++c) {
+    double s = 0;
+    for (int64_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) s += static_cast<double>(g[i]) * g[i];
+    part[c] = s;
+  }
+  const double norm = std::sqrt(tree_sum(part.data(), chunks));
   if (max_norm > 0 && norm > max_norm) {
     const float scale = static_cast<float>(max_norm / (norm + 1e-6));
     for (auto& x : grads) x *= scale;

@@ -1,4 +1,5 @@
-// The eps-prediction objective: L = (1/B) sum_b w_b * mean_d (pred[b,d] - eps[b,d])^2.
+// The eps-prediction objective: L = (1/B) sum_b w_b * mean_d (pred[b,d] - eps[b,d])^2, for a whole
+// batch or for the shard of it that one data-parallel process holds.
 #pragma once
 #include <cstdint>
 
@@ -11,5 +12,14 @@ namespace qdiff::diffusion {
 // Returns L (accumulated in double).
 double eps_mse(const float* pred, const float* eps, const float* weight, int B, int64_t D,
                float* loss_per_sample, float* dpred);
+
+// The same for rows [0, B) that are a shard of a batch of `batch` rows (B == batch: the whole
+// batch): dpred = 2 w_b (pred - eps) / (batch D), exactly the values a process holding the whole
+// batch writes for these rows; returns the UNNORMALISED sum_b w_b mean_d (pred - eps)^2, summed
+// over b in a pairwise tree (core/reduce.hpp). Shard sums that are nodes of the whole batch's tree
+// (tree_has_shards with leaves of one sample) add up, pairwise, to the whole batch's sum exactly;
+// L is that sum / batch.
+double eps_mse_sum(const float* pred, const float* eps, const float* weight, int B, int batch, int64_t D,
+                   float* loss_per_sample, float* dpred);
 
 }  // namespace qdiff::diffusion

@@ -38,7 +38,8 @@ class Adam {
   int64_t t_ = 0;
 };
 
-// Global L2 norm of the gradient (accumulated in double). When it exceeds max_norm, scales the
+// Global L2 norm of the gradient (accumulated in double, in an order fixed by the gradient's
+// size, whatever the thread count). When it exceeds max_norm, scales the
 // gradient by max_norm / (norm + 1e-6) (torch.nn.utils.clip_grad_norm_). Returns the norm before
 // clipping. max_norm <= 0 disables clipping.
 double clip_grad_norm(std::span<float> grads, double max_norm);
