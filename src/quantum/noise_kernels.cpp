@@ -172,6 +172,22 @@ void write_z_observable_vec(cplx* o, int n, const double* c) {
   }
 }
 
+void reduced_density_1q(const cplx* psi, int n, int q, Mat2& rho) {
+  assert(q >= 0 && q < n);
+  const uint64_t dim = uint64_t{1} << n, s = uint64_t{1} << q;
+  const double* p = reinterpret_cast<const double*>(psi);
+  double p0 = 0, p1 = 0, cr = 0, ci = 0;  // |psi_0|^2, |psi_1|^2, psi_0 conj(psi_1)
+  for (uint64_t hi = 0; hi < dim; hi += 2 * s)
+    for (uint64_t k = hi; k < hi + s; ++k) {
+      const double ar = p[2 * k], ai = p[2 * k + 1], br = p[2 * (k + s)], bi = p[2 * (k + s) + 1];
+      p0 += ar * ar + ai * ai;
+      p1 += br * br + bi * bi;
+      cr += ar * br + ai * bi;
+      ci += ai * br - ar * bi;
+    }
+  rho = {p0, cplx{cr, ci}, cplx{cr, -ci}, p1};
+}
+
 void backward_1q_general(cplx* psi, cplx* lam, int n, int q, const Mat2* minv, const Mat2& madj, Mat2& r) {
   assert(q >= 0 && q < n);
   const uint64_t dim = uint64_t{1} << n, s = uint64_t{1} << q;

@@ -20,7 +20,7 @@
 //   Re <o_after | dS/da | rho_before>. Input states are reconstructed by inverting the steps:
 //   exact for gates; channels below full strength are invertible too but amplify rounding by the
 //   norm of their inverse. Where the product of those amplifications since the last exact state
-//   would exceed kMaxInverseGain (always at a singular channel such as full-strength damping), the
+//   would exceed kMaxInverseGain (noisy_circuit.hpp; always at a singular channel such as full-strength damping), the
 //   sweep restores the exact input instead, from a copy the forward pass kept, or, beyond
 //   copy_bytes of copies, recomputed forward from the nearest kept one. Weak noise (a device)
 //   needs no copies at all. Agrees with parameter shift to rounding (tests: 1e-10).
@@ -37,8 +37,6 @@
 namespace qdiff::quantum {
 
 constexpr int kMaxDensityQubits = 14;
-// Largest error amplification the adjoint sweep accepts from inverting channels (see above).
-constexpr double kMaxInverseGain = 1e4;
 
 // Scratch buffers for one circuit at a time (one per thread).
 struct DensityWorkspace {

@@ -36,6 +36,8 @@ double density_trace(const cplx* rho, int n);
 void write_z_observable_vec(cplx* o, int n, const double* c);
 
 // ---- trajectories (pure states [2^n], kernels.hpp layout) ------------------------------------------
+// rho[s*2+t] = sum_rest psi[rest,s] conj(psi[rest,t]): qubit q's reduced density matrix (unnormalised).
+void reduced_density_1q(const cplx* psi, int n, int q, Mat2& rho);
 // backward_1q for a matrix M that need not be unitary: psi <- minv psi (skipped when minv is null:
 // psi already holds the input of M), r[s*2+t] += sum_rest psi[rest,s] conj(lam[rest,t]),
 // lam <- madj lam (madj = M^dagger).

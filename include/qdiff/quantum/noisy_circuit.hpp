@@ -17,6 +17,10 @@
 
 namespace qdiff::quantum {
 
+// Largest amplification of rounding errors the noisy simulators' adjoint sweeps accept from
+// inverting non-unitary steps before they restore an exact state instead (density_matrix.hpp).
+constexpr double kMaxInverseGain = 1e4;
+
 class NoisyCircuit {
  public:
   // One entry of the application order: a gate (op index) or a channel (channel index).
