@@ -56,16 +56,24 @@ void DensityMatrixSimulator::apply_step(int k, const double* angles, std::vector
       return;
     case NoisyCircuit::StepKind::Gate2: {
       const Op& op = circuit().ops()[noisy_.events()[st.events[0]].op];
+      const double lambda = step_lambda(st);
+      int perm[4];
+      double sign[4];
+      if (noisy::permutation_of(op.kind, perm, sign)) {
+        permute_depolarize_2q(rho.data(), n, op.q0, op.q1, perm, sign, lambda, false);
+        return;
+      }
       noisy::apply_gate2(rho.data(), 2 * n, 0, circuit(), op, angles, Form::Plain);
       noisy::apply_gate2(rho.data(), 2 * n, n, circuit(), op, angles, Form::Conj);
-      return;
-    }
-    case NoisyCircuit::StepKind::Channel2: {
-      const Channel& ch = noisy_.channels()[noisy_.events()[st.events[0]].channel];
-      depolarize_2q(rho.data(), n, ch.q0, ch.q1, depolarizing_lambda(ch.strength));
+      if (lambda != 0.0) depolarize_2q(rho.data(), n, op.q0, op.q1, lambda);
       return;
     }
   }
+}
+
+double DensityMatrixSimulator::step_lambda(const Step& st) const {
+  if (st.events.size() < 2) return 0.0;
+  return depolarizing_lambda(noisy_.channels()[noisy_.events()[st.events[1]].channel].strength);
 }
 
 void DensityMatrixSimulator::write_prefix(int k, const double* angles, std::vector<cplx>& rho) const {
@@ -113,8 +121,8 @@ std::vector<double> DensityMatrixSimulator::inverse_gains(const double* angles) 
   std::vector<double> gain;
   for (const Step& st : noisy_.steps()) {
     double g = 1.0;
-    if (st.kind == NoisyCircuit::StepKind::Channel2) {
-      const double keep = std::abs(1.0 - depolarizing_lambda(noisy_.channels()[noisy_.events()[st.events[0]].channel].strength));
+    if (st.kind == NoisyCircuit::StepKind::Gate2 && step_lambda(st) != 0.0) {
+      const double keep = std::abs(1.0 - step_lambda(st));
       g = keep > 0 ? 1.0 / keep : std::numeric_limits<double>::infinity();
     } else if (st.kind == NoisyCircuit::StepKind::Chain) {
       bool has_channel = false;
@@ -156,10 +164,26 @@ void DensityMatrixSimulator::backward_step(int k, bool restored, const double* a
       return;
     }
     case NoisyCircuit::StepKind::Gate2: {
-      // Unitary: never restored (gain 1). The column half commutes with the row half, and the two
-      // halves' derivative terms are complex conjugates (rho and O are Hermitian), so the gradient
-      // is 2 Re <o| dU_rows |G_cols rho_before>, the statevector formula on the row bits.
+      // The step is D(G rho G^dagger), D the optional depolarizing (self-adjoint, inverse lambda_inv).
       const Op& op = circuit().ops()[noisy_.events()[st.events[0]].op];
+      const double lambda = step_lambda(st), lambda_inv = -lambda / (1.0 - lambda);
+      int perm[4];
+      double sign[4];
+      if (noisy::permutation_of(op.kind, perm, sign)) {  // G^-1 = G
+        if (!restored) permute_depolarize_2q(r, n, op.q0, op.q1, perm, sign, lambda_inv, true);
+        permute_depolarize_2q(o, n, op.q0, op.q1, perm, sign, lambda, true);
+        return;
+      }
+      if (restored) {  // r holds the step's input: redo the gate to get its output
+        noisy::apply_gate2(r, 2 * n, 0, circuit(), op, angles, Form::Plain);
+        noisy::apply_gate2(r, 2 * n, n, circuit(), op, angles, Form::Conj);
+      } else if (lambda != 0.0) {
+        depolarize_2q(r, n, op.q0, op.q1, lambda_inv);
+      }
+      if (lambda != 0.0) depolarize_2q(o, n, op.q0, op.q1, lambda);
+      // The gate: the column half commutes with the row half, and the two halves' derivative
+      // terms are complex conjugates (rho and O are Hermitian), so the gradient is
+      // 2 Re <o| dU_rows |G_cols rho_before>, the statevector formula on the row bits.
       if (noisy::is_controlled_rotation(op)) {
         Mat2 x{};
         const double* a = angles + op.first_slot;
@@ -171,13 +195,6 @@ void DensityMatrixSimulator::backward_step(int k, bool restored, const double* a
       }
       noisy::apply_gate2(r, 2 * n, n, circuit(), op, angles, Form::Transpose);
       noisy::apply_gate2(o, 2 * n, n, circuit(), op, angles, Form::Transpose);
-      return;
-    }
-    case NoisyCircuit::StepKind::Channel2: {
-      const Channel& ch = noisy_.channels()[noisy_.events()[st.events[0]].channel];
-      const double lambda = depolarizing_lambda(ch.strength);
-      if (!restored) depolarize_2q(r, n, ch.q0, ch.q1, -lambda / (1.0 - lambda));
-      depolarize_2q(o, n, ch.q0, ch.q1, lambda);  // a Pauli channel is its own adjoint
       return;
     }
   }

@@ -107,27 +107,51 @@ void backward_superop_1q(cplx* r, cplx* o, int n, int q, const Mat4* sinv, const
                      [&](auto&& f) { for_superop_quads(n, q, f); });
 }
 
-void depolarize_2q(cplx* rho, int n, int q0, int q1, double lambda) {
+namespace {
+// f(v) on every group of the 16 entries of the pairs (q0, q1): v[r + 4 c] = rho[row r, column c]
+// with r, c local indices b_q0 + 2 b_q1 of the row and column bits.
+template <class F>
+void for_pair_groups(cplx* rho, int n, int q0, int q1, F&& f) {
   assert(q0 != q1 && q0 >= 0 && q1 >= 0 && q0 < n && q1 < n);
   const uint64_t r0 = uint64_t{1} << q0, r1 = uint64_t{1} << q1, c0 = r0 << n, c1 = r1 << n;
+  const uint64_t rows[4] = {0, r0, r1, r0 | r1}, cols[4] = {0, c0, c1, c0 | c1};
   int bits[4] = {q0, q1, q0 + n, q1 + n};
   std::sort(bits, bits + 4);
   const uint64_t groups = uint64_t{1} << (2 * n - 4);
-  const double keep = 1.0 - lambda;
+  cplx v[16];
   for (uint64_t g = 0; g < groups; ++g) {
     uint64_t base = g;
     for (int b : bits) base = insert_zero_bit(base, b);
-    // entries base + row offset + column offset; "diagonal in the pair" when the two agree
-    const uint64_t rows[4] = {0, r0, r1, r0 | r1}, cols[4] = {0, c0, c1, c0 | c1};
-    cplx mean = 0.0;
-    for (int a = 0; a < 4; ++a) mean += rho[base + rows[a] + cols[a]];
-    mean *= 0.25 * lambda;
-    for (int a = 0; a < 4; ++a)
-      for (int b = 0; b < 4; ++b) {
-        cplx& v = rho[base + rows[a] + cols[b]];
-        v = a == b ? keep * v + mean : keep * v;
-      }
+    for (int c = 0; c < 4; ++c)
+      for (int r = 0; r < 4; ++r) v[r + 4 * c] = rho[base + rows[r] + cols[c]];
+    f(v);
+    for (int c = 0; c < 4; ++c)
+      for (int r = 0; r < 4; ++r) rho[base + rows[r] + cols[c]] = v[r + 4 * c];
   }
+}
+
+// (1 - lambda) v + lambda (I/4) tr(v) on one group
+inline void depolarize_group(cplx* v, double lambda) {
+  const cplx mean = 0.25 * lambda * (v[0] + v[5] + v[10] + v[15]);
+  for (int i = 0; i < 16; ++i) v[i] *= 1.0 - lambda;
+  for (int a = 0; a < 4; ++a) v[a * 5] += mean;
+}
+}  // namespace
+
+void depolarize_2q(cplx* rho, int n, int q0, int q1, double lambda) {
+  for_pair_groups(rho, n, q0, q1, [&](cplx* v) { depolarize_group(v, lambda); });
+}
+
+void permute_depolarize_2q(cplx* rho, int n, int q0, int q1, const int* perm, const double* sign, double lambda,
+                           bool depolarize_first) {
+  for_pair_groups(rho, n, q0, q1, [&](cplx* v) {
+    if (depolarize_first && lambda != 0.0) depolarize_group(v, lambda);
+    cplx w[16];
+    for (int c = 0; c < 4; ++c)
+      for (int r = 0; r < 4; ++r) w[perm[r] + 4 * perm[c]] = sign[r] * sign[c] * v[r + 4 * c];
+    if (!depolarize_first && lambda != 0.0) depolarize_group(w, lambda);
+    std::copy(w, w + 16, v);
+  });
 }
 
 void write_density_product(cplx* rho, int n, const cplx (*v)[4]) {

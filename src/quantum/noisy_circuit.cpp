@@ -47,10 +47,14 @@ NoisyCircuit::NoisyCircuit(Circuit circuit, NoiseModel noise) : circuit_(std::mo
       pending[q0].push_back(e);
       continue;
     }
+    if (ev.channel >= 0) {  // two-qubit depolarizing: always right after its gate's step
+      steps_.back().events.push_back(e);
+      continue;
+    }
     flush(q0);
     flush(q1);
     touched[q0] = touched[q1] = true;
-    steps_.push_back({ev.op >= 0 ? StepKind::Gate2 : StepKind::Channel2, q0, q1, {e}});
+    steps_.push_back({StepKind::Gate2, q0, q1, {e}});
   }
   for (int q = 0; q < n; ++q) flush(q);
   std::vector<Step> ordered;

@@ -60,6 +60,15 @@ double inverse_gain(const Mat4& m) { return inverse_gain_of<4>(m); }
 Mat2 in_form(const Mat2& m, Form f) { return in_form_of<2>(m, f); }
 Mat4 in_form(const Mat4& m, Form f) { return in_form_of<4>(m, f); }
 
+bool permutation_of(GateKind kind, int* perm, double* sign) {
+  static const int kIdentity[4] = {0, 1, 2, 3}, kCnot[4] = {0, 3, 2, 1}, kSwap[4] = {0, 2, 1, 3};
+  const int* p = kind == GateKind::CNOT ? kCnot : kind == GateKind::SWAP ? kSwap : kIdentity;
+  if (kind != GateKind::CNOT && kind != GateKind::SWAP && kind != GateKind::CZ) return false;
+  for (int l = 0; l < 4; ++l) perm[l] = p[l], sign[l] = 1.0;
+  if (kind == GateKind::CZ) sign[3] = -1.0;
+  return true;
+}
+
 bool is_controlled_rotation(const Op& op) {
   return op.kind == GateKind::CRX || op.kind == GateKind::CRY || op.kind == GateKind::CRZ;
 }

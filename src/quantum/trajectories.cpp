@@ -89,10 +89,9 @@ void TrajectorySimulator::sample(const double* angles, Rng& rng, TrajectoryWorks
   write_prefix(p, angles, traj, ws.psi);
   for (int k = p; k < static_cast<int>(noisy_.steps().size()); ++k) {
     const Step& st = noisy_.steps()[k];
-    if (st.kind == NoisyCircuit::StepKind::Channel2) {
-      traj.branch[noisy_.events()[st.events[0]].channel] =
-          static_cast<uint8_t>(branch_of(pauli_cumulative_[noisy_.events()[st.events[0]].channel],
-                                         u[noisy_.events()[st.events[0]].channel]));
+    if (st.kind == NoisyCircuit::StepKind::Gate2 && st.events.size() > 1) {
+      const int ch = noisy_.events()[st.events[1]].channel;
+      traj.branch[ch] = static_cast<uint8_t>(branch_of(pauli_cumulative_[ch], u[ch]));
     } else if (st.kind == NoisyCircuit::StepKind::Chain) {
       Mat2 rho_q = ground;  // only damping needs the qubit's actual state
       if (has_damping(st)) reduced_density_1q(ws.psi.data(), n, st.q0, rho_q);
@@ -121,7 +120,8 @@ bool TrajectorySimulator::has_damping(const Step& st) const {
 }
 
 void TrajectorySimulator::apply_paulis(const Step& st, const Trajectory& traj, cplx* v) const {
-  const int b = traj.branch[noisy_.events()[st.events[0]].channel];
+  if (st.events.size() < 2) return;  // a two-qubit gate without depolarizing
+  const int b = traj.branch[noisy_.events()[st.events[1]].channel];
   if (b % 4) apply_1q(v, n_qubits(), st.q0, pauli(b % 4));
   if (b / 4) apply_1q(v, n_qubits(), st.q1, pauli(b / 4));
 }
@@ -136,8 +136,8 @@ void TrajectorySimulator::apply_step(int k, const double* angles, const Trajecto
     case NoisyCircuit::StepKind::Gate2:
       noisy::apply_gate2(psi.data(), n_qubits(), 0, circuit(), circuit().ops()[noisy_.events()[st.events[0]].op],
                          angles, Form::Plain);
+      apply_paulis(st, traj, psi.data());
       return;
-    case NoisyCircuit::StepKind::Channel2: apply_paulis(st, traj, psi.data()); return;
   }
 }
 
@@ -213,7 +213,9 @@ void TrajectorySimulator::backward_step(int k, bool restored, const double* angl
       }
       return;
     }
-    case NoisyCircuit::StepKind::Gate2: {
+    case NoisyCircuit::StepKind::Gate2: {  // unitary: never restored
+      apply_paulis(st, traj, psi);  // Paulis: Hermitian and their own inverses
+      apply_paulis(st, traj, lam);
       const Op& op = circuit().ops()[noisy_.events()[st.events[0]].op];
       if (noisy::is_controlled_rotation(op)) {
         Mat2 x{};
@@ -226,10 +228,6 @@ void TrajectorySimulator::backward_step(int k, bool restored, const double* angl
       }
       return;
     }
-    case NoisyCircuit::StepKind::Channel2:  // Paulis: Hermitian and their own inverses
-      apply_paulis(st, traj, psi);
-      apply_paulis(st, traj, lam);
-      return;
   }
 }
 

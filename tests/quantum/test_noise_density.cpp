@@ -100,7 +100,7 @@ TEST(DensityKernels, BackwardSuperoperatorStepMatchesDense) {
     }
 }
 
-TEST(DensityKernels, TwoQubitDepolarizingMatchesTheSixteenPaulisAndInverts) {
+TEST(DensityKernels, TwoQubitDepolarizingMatchesTheSixteenPaulisInvertsAndFusesWithPermutations) {
   Rng rng(103);
   for (int n = 2; n <= 4; ++n)
     for (int q0 = 0; q0 < n; ++q0)
@@ -115,6 +115,21 @@ TEST(DensityKernels, TwoQubitDepolarizingMatchesTheSixteenPaulisAndInverts) {
         const double lambda = 16 * p / 15;
         depolarize_2q(v.data(), n, q0, q1, -lambda / (1 - lambda));  // the inverse map
         EXPECT_LT(max_diff(v, ref::vectorise(rho)), 1e-12);
+        // fused with a permutation gate, in both orders: D(G rho G^T) and G D(rho) G^T
+        for (GateKind kind : {GateKind::CNOT, GateKind::CZ, GateKind::SWAP}) {
+          const int cnot[4] = {0, 3, 2, 1}, swap[4] = {0, 2, 1, 3}, id[4] = {0, 1, 2, 3};
+          const int* perm = kind == GateKind::CNOT ? cnot : kind == GateKind::SWAP ? swap : id;
+          const double sign[4] = {1, 1, 1, kind == GateKind::CZ ? -1.0 : 1.0};
+          const MatX g = ref::dense_2q(n, q0, q1, matrix_2q(kind, nullptr));
+          const auto kraus = ref::dense_kraus(n, {ChannelKind::Depolarizing, q0, q1, p});
+          for (bool first : {false, true}) {
+            v = to_std(ref::vectorise(rho));
+            permute_depolarize_2q(v.data(), n, q0, q1, perm, sign, lambda, first);
+            const MatX want2 = first ? MatX(g * ref::apply_kraus(kraus, rho) * g.adjoint())
+                                     : ref::apply_kraus(kraus, g * rho * g.adjoint());
+            EXPECT_LT(max_diff(v, ref::vectorise(want2)), 1e-14) << gate_info(kind).name << " first " << first;
+          }
+        }
       }
 }
 

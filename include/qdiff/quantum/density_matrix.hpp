@@ -1,7 +1,8 @@
 // Exact simulation of a noisy circuit on its density matrix, and exact gradients of the noisy
 // expectations. rho is stored vectorised as a 2n-qubit state (noise_kernels.hpp): gates reuse the
 // statevector kernels (U on the row bits, conj(U) on the column bits), a chain of single-qubit
-// gates and channels is one 4x4 superoperator pass, two-qubit depolarizing one pass of its own.
+// gates and channels is one 4x4 superoperator pass, and a CNOT, CZ or SWAP with its two-qubit
+// depolarizing one pass over the 16 entries of its qubit pair.
 // Memory: 16 * 4^n bytes per copy of rho (n = 12: 256 MiB), a few copies per thread; practical up
 // to about 12 qubits (kMaxDensityQubits is the hard limit).
 //
@@ -71,6 +72,8 @@ class DensityMatrixSimulator {
   // The 4x4 superoperator of each event of a chain step, at these angles (application order).
   std::vector<Mat4> chain_items(const Step& st, const double* angles) const;
   void apply_step(int k, const double* angles, std::vector<cplx>& rho) const;
+  // lambda of depolarize_2q for a two-qubit gate step's channel (0 without one).
+  double step_lambda(const Step& st) const;
   void write_prefix(int k, const double* angles, std::vector<cplx>& rho) const;
   // The inverse gain of every step (1 for gates), for the checkpoint plan.
   std::vector<double> inverse_gains(const double* angles) const;

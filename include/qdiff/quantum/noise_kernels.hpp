@@ -26,6 +26,11 @@ void backward_superop_1q(cplx* r, cplx* o, int n, int q, const Mat4* sinv, const
 // tr_{q0,q1} rho) (noise.hpp's strength p is lambda = 16 p / 15). lambda may be negative: the
 // inverse map of lambda is -lambda / (1 - lambda).
 void depolarize_2q(cplx* rho, int n, int q0, int q1, double lambda);
+// A two-qubit permutation gate G (CNOT, CZ, SWAP: basis state l -> perm[l] with factor sign[l], local
+// index l = b_q0 + 2 b_q1) on rows and columns, and depolarize_2q(lambda), in one pass:
+// rho <- D(G rho G^T), or G(D(rho)) G^T when depolarize_first (lambda = 0: the gate alone).
+void permute_depolarize_2q(cplx* rho, int n, int q0, int q1, const int* perm, const double* sign, double lambda,
+                           bool depolarize_first);
 // rho <- (x)_q rho_q with v[q] = vec(rho_q) = (rho_00, rho_10, rho_01, rho_11) (local index row + 2 col).
 void write_density_product(cplx* rho, int n, const cplx (*v)[4]);
 // z[q] = Re tr(Z_q rho) for every qubit.   z: [n]

@@ -7,7 +7,8 @@
 //   everything in between, and consecutive ones form one "chain" (one 2x2 matrix for a
 //   trajectory, one 4x4 superoperator for the density matrix). Chains of qubits that no
 //   multi-qubit event has touched yet come first, one per qubit ("prefix" steps): they act on
-//   |0...0>, so the state after them is a product state, written directly.
+//   |0...0>, so the state after them is a product state, written directly. A two-qubit gate and
+//   the two-qubit depolarizing channel that follows it form one step.
 #pragma once
 #include <string>
 #include <vector>
@@ -28,11 +29,13 @@ class NoisyCircuit {
     int op = -1;
     int channel = -1;
   };
-  enum class StepKind { Chain, Gate2, Channel2 };
+  enum class StepKind { Chain, Gate2 };
   struct Step {
     StepKind kind;
     int q0 = -1, q1 = -1;     // Chain: q0 only
-    std::vector<int> events;  // Chain: single-qubit events in application order; otherwise one event
+    // Chain: single-qubit events in application order. Gate2: the gate, then its two-qubit
+    // depolarizing channel if the model has one.
+    std::vector<int> events;
   };
 
   // Validates the model (NoiseModel::validate) and places its channels.
