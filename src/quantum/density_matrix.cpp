@@ -184,15 +184,7 @@ void DensityMatrixSimulator::backward_step(int k, bool restored, const double* a
       // The gate: the column half commutes with the row half, and the two halves' derivative
       // terms are complex conjugates (rho and O are Hermitian), so the gradient is
       // 2 Re <o| dU_rows |G_cols rho_before>, the statevector formula on the row bits.
-      if (noisy::is_controlled_rotation(op)) {
-        Mat2 x{};
-        const double* a = angles + op.first_slot;
-        backward_controlled_1q(r, o, 2 * n, op.q0, op.q1, quantum::adjoint(target_matrix(op.kind, a)), x);
-        for (int j = 0; j < op.n_angles; ++j) dangles[op.first_slot + j] += grad_from_cross(dtarget_matrix(op.kind, a, j), x);
-      } else {
-        noisy::apply_gate2(r, 2 * n, 0, circuit(), op, angles, Form::Adjoint);
-        noisy::apply_gate2(o, 2 * n, 0, circuit(), op, angles, Form::Adjoint);
-      }
+      noisy::backward_gate2(r, o, 2 * n, circuit(), op, angles, dangles);
       noisy::apply_gate2(r, 2 * n, n, circuit(), op, angles, Form::Transpose);
       noisy::apply_gate2(o, 2 * n, n, circuit(), op, angles, Form::Transpose);
       return;

@@ -60,6 +60,19 @@ double inverse_gain(const Mat4& m) { return inverse_gain_of<4>(m); }
 Mat2 in_form(const Mat2& m, Form f) { return in_form_of<2>(m, f); }
 Mat4 in_form(const Mat4& m, Form f) { return in_form_of<4>(m, f); }
 
+void backward_gate2(cplx* psi, cplx* lam, int bits, const Circuit& circuit, const Op& op, const double* angles,
+                    double* dangles) {
+  if (!is_controlled_rotation(op)) {
+    apply_gate2(psi, bits, 0, circuit, op, angles, Form::Adjoint);
+    apply_gate2(lam, bits, 0, circuit, op, angles, Form::Adjoint);
+    return;
+  }
+  Mat2 x{};
+  const double* a = angles + op.first_slot;
+  backward_controlled_1q(psi, lam, bits, op.q0, op.q1, quantum::adjoint(target_matrix(op.kind, a)), x);
+  for (int j = 0; j < op.n_angles; ++j) dangles[op.first_slot + j] += grad_from_cross(dtarget_matrix(op.kind, a, j), x);
+}
+
 bool permutation_of(GateKind kind, int* perm, double* sign) {
   static const int kIdentity[4] = {0, 1, 2, 3}, kCnot[4] = {0, 3, 2, 1}, kSwap[4] = {0, 2, 1, 3};
   const int* p = kind == GateKind::CNOT ? kCnot : kind == GateKind::SWAP ? kSwap : kIdentity;

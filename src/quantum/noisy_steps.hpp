@@ -65,6 +65,11 @@ Mat4 in_form(const Mat4& m, Form f);
 // Applies the two-qubit gate `op` of `circuit` in form f to qubits (op.q0 + offset, op.q1 + offset)
 // of a vector of `bits` qubits.
 void apply_gate2(cplx* v, int bits, int offset, const Circuit& circuit, const Op& op, const double* angles, Form f);
+// One adjoint step back through the unitary two-qubit gate `op` on qubits (op.q0, op.q1) of
+// `bits`-qubit vectors: psi <- G^dagger psi, lam <- G^dagger lam, and for a controlled rotation
+// dangles += 2 Re <lam_after| dG/da |psi_before> (the statevector formula).
+void backward_gate2(cplx* psi, cplx* lam, int bits, const Circuit& circuit, const Op& op, const double* angles,
+                    double* dangles);
 // CNOT, CZ and SWAP as basis permutations: state l -> perm[l] with factor sign[l], l = b_q0 + 2 b_q1
 // (the form permute_depolarize_2q takes; each is its own inverse). False for any other gate.
 bool permutation_of(GateKind kind, int* perm, double* sign);

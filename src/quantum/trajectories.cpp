@@ -217,15 +217,7 @@ void TrajectorySimulator::backward_step(int k, bool restored, const double* angl
       apply_paulis(st, traj, psi);  // Paulis: Hermitian and their own inverses
       apply_paulis(st, traj, lam);
       const Op& op = circuit().ops()[noisy_.events()[st.events[0]].op];
-      if (noisy::is_controlled_rotation(op)) {
-        Mat2 x{};
-        const double* a = angles + op.first_slot;
-        backward_controlled_1q(psi, lam, n, op.q0, op.q1, quantum::adjoint(target_matrix(op.kind, a)), x);
-        for (int j = 0; j < op.n_angles; ++j) dangles[op.first_slot + j] += grad_from_cross(dtarget_matrix(op.kind, a, j), x);
-      } else {
-        noisy::apply_gate2(psi, n, 0, circuit(), op, angles, Form::Adjoint);
-        noisy::apply_gate2(lam, n, 0, circuit(), op, angles, Form::Adjoint);
-      }
+      noisy::backward_gate2(psi, lam, n, circuit(), op, angles, dangles);
       return;
     }
   }
