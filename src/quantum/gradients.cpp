@@ -29,14 +29,12 @@ double z_objective(const Program& program, const double* angles, const double* c
   return l;
 }
 
-template <class A>
-void parameter_shift(const Program& program, const double* angles, const double* c, double* dangles,
-                     WorkspaceT<A>& ws) {
-  const Circuit& circuit = program.circuit();
+void parameter_shift(const Circuit& circuit, const double* angles,
+                     const std::function<double(const double*)>& objective, double* dangles) {
   std::vector<double> a(angles, angles + circuit.n_slots());
   auto shifted = [&](int s, double shift) {
     a[s] = angles[s] + shift;
-    const double l = z_objective(program, a.data(), c, ws);
+    const double l = objective(a.data());
     a[s] = angles[s];
     return l;
   };
@@ -60,6 +58,13 @@ void parameter_shift(const Program& program, const double* angles, const double*
       }
     }
   }
+}
+
+template <class A>
+void parameter_shift(const Program& program, const double* angles, const double* c, double* dangles,
+                     WorkspaceT<A>& ws) {
+  parameter_shift(
+      program.circuit(), angles, [&](const double* a) { return z_objective(program, a, c, ws); }, dangles);
 }
 
 template <class A>

@@ -2,6 +2,7 @@
 // Adjoint differentiation (Jones & Gacon 2020) is Program::adjoint; this file adds the
 // parameter-shift rule (what hardware can do) and the method switch used by the evaluator.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "qdiff/quantum/program.hpp"
@@ -25,6 +26,11 @@ double z_objective(const Program& program, const double* angles, const double* c
 template <class A>
 void parameter_shift(const Program& program, const double* angles, const double* c, double* dangles,
                      WorkspaceT<A>& ws);
+
+// The same rules for any objective L(angles) of the circuit's angle slots (the noisy simulators'
+// expectations obey them too, see density_matrix.hpp): dangles[s] += dL/dangle_s.
+void parameter_shift(const Circuit& circuit, const double* angles,
+                     const std::function<double(const double*)>& objective, double* dangles);
 
 // Either method: dangles[s] += dL/dangle_s. (All three: A = cplx or cplxf, as the workspace.)
 template <class A>
