@@ -13,5 +13,6 @@ void register_features(CLI::App& app);
 void register_sweep(CLI::App& app);
 void register_noise(CLI::App& app);
 void register_circuit(CLI::App& app);
+void register_export(CLI::App& app);
 
 }  // namespace qdiff::cli
