@@ -1,9 +1,13 @@
 // `qdiff sweep`: a low-data grid of train -> sample -> eval runs, resumable, aggregated over seeds.
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "commands.hpp"
+#include "qdiff/core/error.hpp"
+#include "qdiff/sweep/status.hpp"
 #include "qdiff/sweep/sweep.hpp"
 
 namespace qdiff::cli {
@@ -11,17 +15,25 @@ namespace qdiff::cli {
 void register_sweep(CLI::App& app) {
   auto* cmd = app.add_subcommand("sweep", "Run a sweep (e.g. configs/sweeps/lowdata.json): train, sample, evaluate every cell");
   struct Opts {
-    std::string config, out;
+    std::string config, out, status;
     bool quick = false, aggregate_only = false, list = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--config,-c", o->config, "sweep file")->required();
+  cmd->add_option("--config,-c", o->config, "sweep file (with --status: optional, gives the ids of cells not started)");
   cmd->add_option("--out,-o", o->out, "output directory (default: results/<sweep name>)");
   cmd->add_flag("--quick", o->quick, "tiny model and a small grid: finishes in minutes (for checks and tests)");
   cmd->add_flag("--aggregate-only", o->aggregate_only, "only rebuild results.csv/results.md/plots from finished cells");
   cmd->add_flag("--list", o->list, "print the cells and exit");
+  cmd->add_option("--status", o->status, "where the sweep in this output directory stands: cells done, failed, running, left, ETA");
   cmd->footer("Finished cells are skipped, so a killed sweep continues where it stopped; failed cells, and cells finished under a different config, run again.");
   cmd->callback([o] {
+    if (!o->status.empty()) {
+      std::unique_ptr<sweep::SweepPlan> plan;
+      if (!o->config.empty()) plan = std::make_unique<sweep::SweepPlan>(sweep::load_plan(o->config, o->quick));
+      std::fputs(sweep::format_status(sweep::sweep_status(o->status, plan.get())).c_str(), stdout);
+      return;
+    }
+    if (o->config.empty()) throw InvalidArgument("sweep needs --config FILE (or --status DIR)");
     const sweep::SweepPlan plan = sweep::load_plan(o->config, o->quick);
     const std::string out = o->out.empty() ? "results/" + plan.name : o->out;
     if (o->list) {
