@@ -111,6 +111,9 @@ std::string relative_to(const std::string& path, const std::string& dir) {
 
 json import_image_folder(const std::string& dir, const std::string& out_npz, const ImportOptions& opt) {
   if (opt.size < 8 || opt.size > 1024) throw InvalidArgument("--size must be 8..1024, got " + std::to_string(opt.size));
+  if (opt.size % 4 != 0)
+    spdlog::warn("--size {} is not divisible by 4: the U-Nets (paper arch, or 3 resolution levels) need a multiple of 4",
+                 opt.size);
   const ClassFolders found = scan_class_folders(dir);
   if (!found.loose.empty())
     spdlog::warn("{}: {} image(s) directly in the folder are left out (as torchvision's ImageFolder does): only class "

@@ -20,7 +20,7 @@ ImageSet load_images(const std::string& path, const std::string& split, const Ar
   if (std::filesystem::is_directory(p)) {
     reading.kind = "folder of PNG/JPEG images";
     set = read_image_folder(path);
-    reading.array = {"(N,H,W,C) decoded images", "uint8 0..255", false};
+    reading.array = {"one image per file", "uint8 0..255", false};
   } else if (p.extension() == ".npy") {
     reading.kind = ".npy array";
     set = images_from_array(read_npy_file(path), path, format, &reading.array);
