@@ -5,6 +5,7 @@
 namespace qdiff::cli {
 
 void register_data(CLI::App& app);
+void register_data_import(CLI::App& data);  // `data import`, a subcommand of `data`
 void register_config(CLI::App& app);
 void register_train(CLI::App& app);
 void register_sample(CLI::App& app);
