@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
   qdiff::cli::register_sweep(app);
   qdiff::cli::register_noise(app);
   qdiff::cli::register_circuit(app);
+  qdiff::cli::register_export(app);
 
   try {
     app.parse(argc, argv);
