@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "qdiff/core/distributed.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/logging.hpp"
@@ -13,10 +14,13 @@
 
 namespace {
 int run(int argc, char** argv) {
+  qdiff::set_log_level("info");  // the one-line format, for errors found while parsing too
   CLI::App app{"qdiff: hybrid quantum-classical diffusion models for small images"};
   app.set_version_flag("--version", qdiff::build_info());
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str()
+      ->transform(qdiff::cli::one_of({"trace", "debug", "info", "warn", "error", "off"}));
   app.require_subcommand(1);
   app.fallthrough();  // global options (--log-level) may follow the subcommand
   app.parse_complete_callback([&] {
@@ -37,7 +41,9 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);  // --help, --version
+    spdlog::error("{}", qdiff::cli::parse_error_line(e));
+    return 1;
   } catch (const qdiff::NotAvailable& e) {
     spdlog::error("{}", e.what());
     return 3;
