@@ -13,6 +13,24 @@
 #include "qdiff/core/version.hpp"
 
 namespace {
+
+// "qdiff frobnicate": CLI11 only says that a subcommand is required; name the word it did not know.
+std::string unknown_command(CLI::App& app, int argc, char** argv) {
+  std::string names;
+  bool known = false;
+  std::string word;
+  for (int i = 1; i < argc && word.empty(); ++i) {
+    const std::string a = argv[i];
+    if (a == "--log-level") ++i;  // its value
+    else if (!a.empty() && a[0] != '-') word = a;
+  }
+  for (const CLI::App* s : app.get_subcommands([](CLI::App*) { return true; })) {
+    names += (names.empty() ? "" : ", ") + s->get_name();
+    known = known || s->get_name() == word;
+  }
+  return word.empty() || known ? "" : "unknown command '" + word + "' (commands: " + names + ")";
+}
+
 int run(int argc, char** argv) {
   qdiff::set_log_level("info");  // the one-line format, for errors found while parsing too
   CLI::App app{"qdiff: hybrid quantum-classical diffusion models for small images"};
@@ -42,7 +60,8 @@ int run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);  // --help, --version
-    spdlog::error("{}", qdiff::cli::parse_error_line(e));
+    const std::string unknown = unknown_command(app, argc, argv);
+    spdlog::error("{}", unknown.empty() ? qdiff::cli::parse_error_line(e) : unknown);
     return 1;
   } catch (const qdiff::NotAvailable& e) {
     spdlog::error("{}", e.what());

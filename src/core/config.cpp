@@ -113,9 +113,9 @@ json validate_value(const KeySpec& s, const json& v) {
       }
       if (v.is_number_float()) {  // 1e3 or 1000.0; the range is checked before the conversion
         const double d = v.get<double>();
-        if (d == std::trunc(d) && std::abs(d) < 9e18) {
+        if (d == std::trunc(d)) {
           check_range(s, d, v);
-          return static_cast<int64_t>(d);
+          if (std::abs(d) < 9e18) return static_cast<int64_t>(d);
         }
       }
       break;

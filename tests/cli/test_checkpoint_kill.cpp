@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -52,8 +53,9 @@ void expect_same_weights(const std::string& a_path, const std::string& b_path) {
   EXPECT_EQ(a.meta["step"], b.meta["step"]);
 }
 
-// Starts `command` in the background, SIGKILLs it after `delay`, waits for it.
-void kill_after(const std::string& command, std::chrono::milliseconds delay) {
+// Starts `command` in the background; once `ready()` holds (polled, at most two minutes) waits
+// `delay` more, SIGKILLs it and waits for it.
+void kill_after(const std::string& command, const std::function<bool()>& ready, std::chrono::milliseconds delay) {
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -62,6 +64,9 @@ void kill_after(const std::string& command, std::chrono::milliseconds delay) {
           static_cast<char*>(nullptr));
     _exit(127);
   }
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!ready() && std::chrono::steady_clock::now() - t0 < std::chrono::minutes(2))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::this_thread::sleep_for(delay);
   kill(pid, SIGKILL);
   int status = 0;
@@ -101,19 +106,21 @@ TEST(CheckpointKill, KillInsideAWriteLeavesOnlyCompleteCheckpointsAndResumeIsBit
 TEST(CheckpointKill, KillsAtRandomMomentsNeverLeaveAPartialCheckpoint) {
   TempDir tmp;
   std::mt19937 gen(14);
-  std::uniform_int_distribution<int> delay_ms(300, 2500);
+  std::uniform_int_distribution<int> delay_ms(0, 1500);
   // Checkpoints at every step, so many kills land in or near a write.
   const std::string cmd = std::string(QDIFF_BINARY) +
                           " --log-level warn train --config configs/smoke.json --steps 100000 --set train.ckpt_every=1"
                           " --set train.log_every=1 --out " + tmp.file("r");
   int loaded = 0;
   for (int round = 0; round < 6; ++round) {
-    kill_after(cmd, std::chrono::milliseconds(delay_ms(gen)));
-    if (!fs::exists(tmp.file("r"))) continue;
+    // Each round starts afresh and is killed at a random moment after its first checkpoint.
+    fs::remove_all(tmp.file("r"));
+    kill_after(cmd, [&] { return fs::exists(tmp.file("r/ckpt_00000001.bin")); }, std::chrono::milliseconds(delay_ms(gen)));
+    ASSERT_TRUE(fs::exists(tmp.file("r"))) << "round " << round;
     for (const auto& p : checkpoints(tmp.file("r"))) {
       EXPECT_NO_THROW(nn::load_checkpoint(p.string())) << p << " after kill " << round;
       ++loaded;
     }
   }
-  EXPECT_GT(loaded, 0) << "no run lived long enough to write a checkpoint";
+  EXPECT_GE(loaded, 6) << "every round wrote at least its first checkpoint";
 }

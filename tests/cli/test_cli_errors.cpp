@@ -39,7 +39,8 @@ void expect_all(const std::vector<BadInput>& cases) {
 TEST(CliErrors, GlobalOptionsAndCommands) {
   expect_all({
       {"--log-level loud config", {"option '--log-level'", "\"loud\"", "not one of: trace, debug"}},
-      {"frobnicate", {"frobnicate"}},
+      {"frobnicate", {"unknown command 'frobnicate'", "data, config, train"}},
+      {"--log-level warn frobnicate", {"unknown command 'frobnicate'"}},
       {"sample --n 3", {"--ckpt", "required"}},
       {"config --frob", {"--frob"}},
       {"sample --ckpt x.bin --n", {"option '--n'"}},
@@ -149,8 +150,11 @@ TEST(CliErrors, Noise) {
       {"noise --qubits 1", {"option '--qubits'", "out of range [2, 24]"}},
       {"noise --source foo", {"option '--source'", "not one of: gaussian, quantum"}},
       {"noise --seed x", {"option '--seed'", "expected an integer"}},
-      {"noise --n 16 --hist /proc/no/dir/h.png", {"/proc/no/dir"}},
   });
+  // An output that cannot be written fails after the statistics are printed, on its own line.
+  std::string out;
+  EXPECT_EQ(run_command(std::string(QDIFF_BINARY) + " noise --source gaussian --n 16 --hist /proc/no/dir/h.png </dev/null", &out), 1);
+  EXPECT_NE(out.find("error] /proc/no/dir"), std::string::npos) << out;
 }
 
 TEST(CliErrors, Circuit) {

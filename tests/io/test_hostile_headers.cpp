@@ -91,6 +91,8 @@ TEST(HostileHeaders, InMemoryReadersMatchTheFileReaders) {
   two.insert(two.end(), second.begin(), second.end());
   EXPECT_EQ(parse_idx(two, "two-idx1.gz").data, (std::vector<uint8_t>{9, 8, 7, 6}));
   two.push_back(0x42);
+  EXPECT_NE(error_of([&] { parse_idx(two, "junk-idx1.gz"); }).find("junk-idx1.gz: truncated gzip data"), std::string::npos);
+  for (int i = 0; i < 16; ++i) two.push_back(0x42);
   EXPECT_NE(error_of([&] { parse_idx(two, "junk-idx1.gz"); }).find("junk-idx1.gz: corrupt gzip data"), std::string::npos);
 
   const std::string npz = repo_path("data/breastmnist.npz");
