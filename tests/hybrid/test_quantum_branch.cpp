@@ -104,7 +104,7 @@ TEST(QuantumBranch, PaperAnsatzWeightsHaveZeroGradientDefaultDoesNot) {
 // (1 - <Z_i>) / 2), so over many forward calls its mean must match the exact <Z_i> within the
 // standard error and its variance the closed form (1 - <Z_i>^2) / shots.
 TEST(QuantumBranch, ShotsAreUnbiasedWithTheBinomialVariance) {
-  const int nq = 4, B = 3, shots = 100, draws = 4000;
+  const int nq = 4, B = 3, shots = 100, draws = 2000;
   QuantumBranchSpec s = small_spec("default", "pool", quantum::GradMethod::Adjoint);
   nn::ParamRegistryT<double> reg_exact, reg_shot;
   QuantumBranchT<double> exact(s);
