@@ -33,12 +33,13 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ -
   -DQDIFF_BUILD_TESTS=OFF -DQDIFF_BUILD_BENCH=OFF -DQDIFF_WITH_MPI=OFF "${launcher[@]}" >/dev/null
 cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}"
 
-# Seconds of CPU (user + system) used by the finished children of this shell. (`times` must not
-# run in a pipe or $(...): a subshell has no children of its own to report.)
-children_cpu() {
-  local f="$build/logs/.times.$BASHPID"
+# Sets `used` to the seconds of CPU (user + system) of the finished children of this shell.
+# (`times` must not run in a pipe or $(...): a subshell has no children of its own to report.)
+update_used() {
+  local f="$build/logs/.times.$1"
   times >"$f"
-  tail -1 "$f" | awk '{ s = 0; for (i = 1; i <= 2; ++i) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%d", s }'
+  used=$(tail -1 "$f" | awk '{ s = 0; for (i = 1; i <= 2; ++i) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%d", s }')
+  rm -f "$f"
 }
 
 # Runs one target in slices until it has had `seconds` of CPU; prints its totals.
@@ -57,7 +58,7 @@ fuzz_one() {
       return 1
     fi
     runs=$((runs + $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')))
-    used=$(children_cpu)
+    update_used "$t"
     echo "fuzz.sh: $t so far: $used CPU-seconds, $runs executions" >>"$log"
   done
   echo "fuzz $t: ${used} CPU-seconds, $runs executions, corpus $(ls "$corpus" | wc -l) inputs, no failure"
