@@ -4,9 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <numbers>
-#include <sstream>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
 #include "qdiff/hybrid/model.hpp"
@@ -20,16 +20,19 @@ namespace qdiff::cli {
 void register_circuit(CLI::App& app) {
   auto* cmd = app.add_subcommand("circuit", "Print the trained bottleneck circuit of a checkpoint; export it as OpenQASM");
   struct Opts {
-    std::string ckpt, qasm, angles;
+    std::string ckpt, qasm;
+    std::vector<double> angles;
     int version = 2;
     bool raw = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--ckpt", o->ckpt, "checkpoint with a quantum bottleneck")->required();
   cmd->add_option("--qasm", o->qasm, "write OpenQASM to this file");
-  cmd->add_option("--qasm-version", o->version, "OpenQASM version 2 or 3")->capture_default_str()->check(CLI::IsMember({2, 3}));
+  cmd->add_option("--qasm-version", o->version, "OpenQASM version 2 or 3")->capture_default_str()->transform(integer_in(2, 3));
   cmd->add_option("--angles", o->angles,
-                  "encoding angles, comma-separated (default pi/2 each: the angle of a zero pre-activation)");
+                  "encoding angles, comma-separated (default pi/2 each: the angle of a zero pre-activation)")
+      ->delimiter(',')
+      ->transform(any_number());
   cmd->add_flag("--raw", o->raw, "use the raw weights instead of the EMA weights");
   cmd->callback([o] {
     auto lm = hybrid::load_model(o->ckpt, !o->raw);
@@ -41,12 +44,10 @@ void register_circuit(CLI::App& app) {
     const std::vector<double> w(wv.begin(), wv.end());
     std::vector<double> x(circuit.n_inputs(), std::numbers::pi / 2);
     if (!o->angles.empty()) {
-      x.clear();
-      std::stringstream ss(o->angles);
-      std::string a;
-      while (std::getline(ss, a, ',')) x.push_back(std::stod(a));
-      if (static_cast<int>(x.size()) != circuit.n_inputs())
-        throw InvalidArgument("--angles needs " + std::to_string(circuit.n_inputs()) + " values, got " + std::to_string(x.size()));
+      if (static_cast<int>(o->angles.size()) != circuit.n_inputs())
+        throw InvalidArgument("option '--angles': this circuit needs " + std::to_string(circuit.n_inputs()) +
+                              " values, got " + std::to_string(o->angles.size()));
+      x = o->angles;
     }
     const auto gates = circuit.bound_gates(x.data(), w.data());
     std::printf("bottleneck circuit of %s (%s weights, step %lld)\n", o->ckpt.c_str(), o->raw ? "raw" : "EMA",

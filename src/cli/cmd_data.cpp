@@ -72,14 +72,21 @@ void register_data(CLI::App& app) {
   cmd->callback([cmd, path] {
     if (cmd->got_subcommand("import")) return;
     if (path->empty()) throw InvalidArgument("data needs a FILE to describe (or `data import DIR --out F.npz`)");
-    std::printf("%s\n", path->c_str());
+    // The file is opened (and an .npz's headers read) before anything is printed, so a file that
+    // is missing or of the wrong kind gives the one error line alone.
     if (looks_like_idx(*path)) {
-      describe("(idx)", read_idx(*path), false, false);
+      const NpyArray a = read_idx(*path);
+      std::printf("%s\n", path->c_str());
+      describe("(idx)", a, false, false);
     } else if (path->size() > 4 && path->substr(path->size() - 4) == ".npy") {
-      describe("(npy)", read_npy_file(*path), false, false);
+      const NpyArray a = read_npy_file(*path);
+      std::printf("%s\n", path->c_str());
+      describe("(npy)", a, false, false);
     } else {
       NpzFile z(*path);
-      for (const auto& info : z.describe()) describe(info.key, z.read(info.key), true, info.compressed);
+      const auto members = z.describe();
+      std::printf("%s\n", path->c_str());
+      for (const auto& info : members) describe(info.key, z.read(info.key), true, info.compressed);
       print_class_names(*path);
     }
   });

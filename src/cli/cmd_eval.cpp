@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
 #include "qdiff/core/progress.hpp"
@@ -50,16 +51,16 @@ void register_eval(CLI::App& app) {
       ->capture_default_str()->check(CLI::IsMember({"auto", "0,1", "-1,1"}));
   cmd->add_option("--samples-split", o->samples_split, "split to read from --samples when it has split keys")->capture_default_str();
   cmd->add_option("--ckpt", o->ckpt, "generate the samples from this checkpoint instead of --samples");
-  cmd->add_option("--n", o->n, "images to generate with --ckpt")->capture_default_str()->check(CLI::Range(int64_t(2), int64_t(1000000)));
-  cmd->add_option("--sampler", o->sampler, "with --ckpt: ddpm or ddim (default: the run's)")->check(CLI::IsMember({"ddpm", "ddim"}));
-  cmd->add_option("--steps", o->steps, "with --ckpt: DDIM steps")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", o->batch, "with --ckpt: images per batch")->capture_default_str();
+  cmd->add_option("--n", o->n, "images to generate with --ckpt")->capture_default_str()->transform(integer_in(2, 1000000));
+  cmd->add_option("--sampler", o->sampler, "with --ckpt: ddpm or ddim (default: the run's)")->transform(like_key("sample.sampler"));
+  cmd->add_option("--steps", o->steps, "with --ckpt: DDIM steps")->transform(like_key("sample.steps"));
+  cmd->add_option("--batch", o->batch, "with --ckpt: images per batch")->capture_default_str()->transform(integer_in(1, 4096));
   cmd->add_option("--ref", o->ref, "reference data (e.g. data/mnist.npz; also a folder or .npy)")->required();
   cmd->add_option("--split", o->split, "reference split")->capture_default_str();
-  cmd->add_option("--class", o->classes, "keep only these reference labels (repeatable)");
-  cmd->add_option("--max-ref", o->max_ref, "at most this many reference images (seeded subset; 0 = all)")->capture_default_str();
+  cmd->add_option("--class", o->classes, "keep only these reference labels (repeatable)")->transform(integer_in(0, 1000));
+  cmd->add_option("--max-ref", o->max_ref, "at most this many reference images (seeded subset; 0 = all)")->capture_default_str()->transform(integer_in(0, 1e9));
   cmd->add_option("--features", o->features, "feature network file or 'pixels' (default: data/features/<ref stem>.bin)");
-  cmd->add_option("--seed", o->seed, "seed of generation, KID subsets and jackknife groups")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed of generation, KID subsets and jackknife groups")->capture_default_str()->transform(seed_value());
   cmd->add_option("--json", o->json_out, "also write the results as JSON");
   cmd->callback([o] {
     if (o->samples.empty() == o->ckpt.empty()) throw InvalidArgument("eval needs exactly one of --samples or --ckpt");

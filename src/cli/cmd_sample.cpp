@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "qdiff/core/files.hpp"
 #include "qdiff/core/progress.hpp"
 #include "qdiff/core/version.hpp"
@@ -26,16 +27,16 @@ void register_sample(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--ckpt", o->ckpt, "checkpoint (e.g. runs/mnist/model.bin)")->required();
-  cmd->add_option("--n", o->n, "number of images")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(10000000)));
+  cmd->add_option("--n", o->n, "number of images")->capture_default_str()->transform(like_key("sample.n"));
   cmd->add_option("--out,-o", o->out, "PNG grid path ('' = none)")->capture_default_str();
   cmd->add_option("--npz", o->npz, "also write the raw samples as .npz (key images, uint8)");
-  cmd->add_option("--sampler", o->sampler, "ddpm or ddim (default: the run's sample.sampler)")->check(CLI::IsMember({"ddpm", "ddim"}));
-  cmd->add_option("--steps", o->steps, "DDIM steps (default: the run's sample.steps)")->check(CLI::PositiveNumber);
-  cmd->add_option("--eta", o->eta, "DDIM eta in [0,1] (default: the run's sample.eta)")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--seed", o->seed, "seed of the sampling noise")->capture_default_str();
-  cmd->add_option("--batch", o->batch, "images per batch")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(4096)));
-  cmd->add_option("--nrow", o->nrow, "images per grid row (default: square)");
-  cmd->add_option("--scale", o->scale, "grid upscaling factor")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(16)));
+  cmd->add_option("--sampler", o->sampler, "ddpm or ddim (default: the run's sample.sampler)")->transform(like_key("sample.sampler"));
+  cmd->add_option("--steps", o->steps, "DDIM steps (default: the run's sample.steps)")->transform(like_key("sample.steps"));
+  cmd->add_option("--eta", o->eta, "DDIM eta in [0,1] (default: the run's sample.eta)")->transform(like_key("sample.eta"));
+  cmd->add_option("--seed", o->seed, "seed of the sampling noise")->capture_default_str()->transform(seed_value());
+  cmd->add_option("--batch", o->batch, "images per batch")->capture_default_str()->transform(integer_in(1, 4096));
+  cmd->add_option("--nrow", o->nrow, "images per grid row (default: square)")->transform(integer_in(0, 10000000));
+  cmd->add_option("--scale", o->scale, "grid upscaling factor")->capture_default_str()->transform(integer_in(1, 16));
   cmd->add_flag("--raw", o->raw, "use the raw weights instead of the EMA weights");
   cmd->callback([o] {
     auto lm = hybrid::load_model(o->ckpt, !o->raw);

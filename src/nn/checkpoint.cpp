@@ -180,12 +180,15 @@ Checkpoint parse_checkpoint(std::span<const uint8_t> bytes, const std::string& p
     t.name = r.str(r.pod<uint32_t>("tensor name length"), "tensor name");
     const auto nd = r.pod<uint32_t>("tensor rank");
     if (nd > 16) throw FileError(path, "malformed checkpoint: tensor '" + t.name + "' has rank " + std::to_string(nd));
-    size_t count = 1;
+    uint64_t count = 1;
     for (uint32_t d = 0; d < nd; ++d) {
       const auto dim = r.pod<int64_t>("tensor shape");
       if (dim < 0) throw FileError(path, "malformed checkpoint: tensor '" + t.name + "' has a negative dimension");
+      // Bounded by the body, so count * sizeof(float) cannot overflow.
+      if (dim != 0 && count > body_len / sizeof(float) / static_cast<uint64_t>(dim))
+        throw FileError(path, "malformed checkpoint: tensor '" + t.name + "' has a shape larger than the file");
       t.shape.push_back(dim);
-      count *= static_cast<size_t>(dim);
+      count *= static_cast<uint64_t>(dim);
     }
     if (r.pod<uint32_t>("tensor dtype") != 0)
       throw FileError(path, "unsupported dtype for tensor '" + t.name + "' (only float32)");
@@ -194,7 +197,7 @@ Checkpoint parse_checkpoint(std::span<const uint8_t> bytes, const std::string& p
       throw FileError(path, "malformed checkpoint: tensor '" + t.name + "' byte count does not match its shape");
     const auto* d = r.take(nb, "tensor data");
     t.data.resize(count);
-    std::memcpy(t.data.data(), d, nb);
+    if (nb > 0) std::memcpy(t.data.data(), d, nb);  // an empty vector's data() may be null
     ck.tensors.push_back(std::move(t));
   }
   const auto nblob = r.pod<uint32_t>("blob count");

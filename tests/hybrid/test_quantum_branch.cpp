@@ -99,27 +99,59 @@ TEST(QuantumBranch, PaperAnsatzWeightsHaveZeroGradientDefaultDoesNot) {
   }
 }
 
-TEST(QuantumBranch, ShotsGiveNoisyButUnbiasedOutputs) {
+// With the readout set to the identity, the branch outputs the shot estimates of <Z_i> (C = n_qubits,
+// pool reduce = each channel alone). Each estimate is 1 - 2 k / shots with k ~ Binomial(shots,
+// (1 - <Z_i>) / 2), so over many forward calls its mean must match the exact <Z_i> within the
+// standard error and its variance the closed form (1 - <Z_i>^2) / shots.
+TEST(QuantumBranch, ShotsAreUnbiasedWithTheBinomialVariance) {
+  const int nq = 4, B = 3, shots = 100, draws = 2000;
   QuantumBranchSpec s = small_spec("default", "pool", quantum::GradMethod::Adjoint);
   nn::ParamRegistryT<double> reg_exact, reg_shot;
   QuantumBranchT<double> exact(s);
-  s.shots = 2000;
+  s.shots = shots;
   QuantumBranchT<double> shot(s);
-  exact.declare_params(reg_exact, "b.", 8);
-  shot.declare_params(reg_shot, "b.", 8);
+  exact.declare_params(reg_exact, "b.", nq);
+  shot.declare_params(reg_shot, "b.", nq);
   Rng i1(1), i2(1), rng(2);
   reg_exact.finalize(i1);
   reg_shot.finalize(i2);
-  Vec x = random_vector(8, rng), qe(8), q1(8), q2(8);
-  exact.forward(x.data(), qe.data(), 1, false);
-  shot.forward(x.data(), q1.data(), 1, false);
-  shot.forward(x.data(), q2.data(), 1, false);
-  EXPECT_NE(q1, q2) << "each forward call draws fresh shots";
-  for (int i = 0; i < 8; ++i) EXPECT_NEAR(q1[i], qe[i], 0.2);
+  for (auto* reg : {&reg_exact, &reg_shot}) {
+    auto w = reg->view("b.readout.weight");  // [nq, nq]
+    auto b = reg->view("b.readout.bias");
+    std::fill(w.begin(), w.end(), 0.0);
+    std::fill(b.begin(), b.end(), 0.0);
+    for (int i = 0; i < nq; ++i) w[i * nq + i] = 1.0;
+  }
+  const Vec x = random_vector(static_cast<size_t>(B) * nq, rng);
+  Vec z(x.size()), q(x.size()), sum(x.size(), 0.0), sum_sq(x.size(), 0.0);
+  exact.forward(x.data(), z.data(), B, false);
+  for (int d = 0; d < draws; ++d) {
+    shot.forward(x.data(), q.data(), B, false);
+    for (size_t k = 0; k < q.size(); ++k) {
+      const double ones = (1.0 - q[k]) * shots / 2;  // the measured count behind the estimate
+      ASSERT_NEAR(ones, std::round(ones), 1e-9) << "an estimate from " << shots << " shots";
+      sum[k] += q[k];
+      sum_sq[k] += q[k] * q[k];
+    }
+  }
+  for (size_t k = 0; k < z.size(); ++k) {
+    ASSERT_LT(std::abs(z[k]), 0.95) << "choose inputs whose <Z> leaves room for shot noise";
+    const double mean = sum[k] / draws;
+    const double var = (sum_sq[k] - draws * mean * mean) / (draws - 1);
+    const double var_exact = (1.0 - z[k] * z[k]) / shots;
+    EXPECT_NEAR(mean, z[k], 4.0 * std::sqrt(var_exact / draws)) << "output " << k << " is biased";
+    // The sample variance of n draws has a relative standard error of about sqrt(2 / (n - 1)).
+    EXPECT_NEAR(var / var_exact, 1.0, 5.0 * std::sqrt(2.0 / (draws - 1))) << "output " << k;
+  }
+  // Every call draws fresh shots, and the stream is reproducible from the call counter.
+  Vec q1(q.size()), q2(q.size()), q3(q.size());
   shot.set_forward_calls(0);
-  Vec q3(8);
-  shot.forward(x.data(), q3.data(), 1, false);
-  EXPECT_EQ(q1, q3) << "the shot stream is reproducible from the call counter";
+  shot.forward(x.data(), q1.data(), B, false);
+  shot.forward(x.data(), q2.data(), B, false);
+  EXPECT_NE(q1, q2);
+  shot.set_forward_calls(0);
+  shot.forward(x.data(), q3.data(), B, false);
+  EXPECT_EQ(q1, q3);
 }
 
 TEST(QuantumBranch, WholeTinyUNetGradcheck) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qdiff {
@@ -30,6 +31,10 @@ const KeySpec* find_key(const std::string& dotted);
 std::string closest_key(const std::string& key);
 // A Markdown table of the schema (used by `qdiff config --doc` and README).
 std::string schema_markdown();
+// What a key accepts beyond its type: "ddpm, ddim", "[1, 1e+07]", or "" (anything of the type).
+std::string allowed_values(const KeySpec& spec);
+// "an integer", "a number", "true or false", "a string", "a list of integers".
+std::string type_name(KeyType type);
 
 class Config {
  public:
@@ -39,6 +44,8 @@ class Config {
   static Config from_json(const json& user, const std::string& source = "config");
   // Reads and validates a JSON file; errors name the file.
   static Config from_file(const std::string& path);
+  // The same from the text of a file; `source` names it in errors.
+  static Config from_text(std::string_view text, const std::string& source);
 
   // Applies "section.key=value"; value is parsed as JSON, falling back to a plain string.
   void set(const std::string& assignment);
