@@ -1,4 +1,5 @@
 // `qdiff eval`: FID, KID, precision/recall, SSIM and a classifier view of generated images.
+#include <optional>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -73,33 +74,39 @@ void register_eval(CLI::App& app) {
     if (opt.features == "pixels") opt.classify = false;
 
     const ArrayFormat format = array_format(o->layout, o->range);
+    // Inputs are read before anything slow: a bad --samples or --ckpt fails first, alone, in one line.
     SourceReading ref_read, samples_read;
+    ImageSet samples;
+    std::optional<hybrid::LoadedModel> lm;
+    if (!o->samples.empty()) {
+      samples = load_images(o->samples, o->samples_split, format, &samples_read);
+    } else {
+      lm = hybrid::load_model(o->ckpt, true);
+    }
     ImageSet ref = load_images(o->ref, o->split, {}, &ref_read);
+    if (!o->samples.empty()) {
+      spdlog::info("samples: {}", samples_read.text(samples));
+      if (samples_read.array.ambiguous_layout)
+        spdlog::warn("the samples' shape fits (N,H,W,C) and (N,C,H,W): read as {} (pass --layout nchw or nhwc to choose)",
+                     samples_read.array.layout);
+    }
     spdlog::info("reference: {}", ref_read.text(ref));
     ref = filter_classes(ref, o->classes);
     if (o->max_ref > 0 && ref.n > o->max_ref) {
       Rng rng(static_cast<uint64_t>(o->seed));
       ref = take_subset(ref, o->max_ref, SubsetMode::Random, rng);
     }
-    ImageSet samples;
-    if (!o->samples.empty()) {
-      samples = load_images(o->samples, o->samples_split, format, &samples_read);
-      spdlog::info("samples: {}", samples_read.text(samples));
-      if (samples_read.array.ambiguous_layout)
-        spdlog::warn("the samples' shape fits (N,H,W,C) and (N,C,H,W): read as {} (pass --layout nchw or nhwc to choose)",
-                     samples_read.array.layout);
-    } else {
-      auto lm = hybrid::load_model(o->ckpt, true);
-      if (!o->sampler.empty()) lm.config.set_value("sample.sampler", o->sampler);
-      if (o->steps > 0) lm.config.set_value("sample.steps", o->steps);
-      const auto sopt = diffusion::sample_options_from_config(lm.config);
-      const auto schedule = diffusion::make_schedule(lm.config);
-      auto noise = diffusion::make_noise_source(lm.config, static_cast<uint64_t>(o->seed));
+    if (lm) {
+      if (!o->sampler.empty()) lm->config.set_value("sample.sampler", o->sampler);
+      if (o->steps > 0) lm->config.set_value("sample.steps", o->steps);
+      const auto sopt = diffusion::sample_options_from_config(lm->config);
+      const auto schedule = diffusion::make_schedule(lm->config);
+      auto noise = diffusion::make_noise_source(lm->config, static_cast<uint64_t>(o->seed));
       Progress bar("generate", diffusion::steps_per_batch(schedule, sopt) * ((o->n + o->batch - 1) / o->batch));
-      samples.pixels = diffusion::generate_images(*lm.model, schedule, *noise, sopt, o->n, static_cast<int>(o->batch),
+      samples.pixels = diffusion::generate_images(*lm->model, schedule, *noise, sopt, o->n, static_cast<int>(o->batch),
                                                   [&](int64_t d, int64_t) { bar.update(d); });
       bar.finish();
-      samples.n = o->n, samples.c = lm.in_channels, samples.h = samples.w = lm.image_size;
+      samples.n = o->n, samples.c = lm->in_channels, samples.h = samples.w = lm->image_size;
       samples.source = o->ckpt;
     }
     spdlog::info("evaluating {} samples against {} reference images ({} [{}])", samples.n, ref.n, o->ref, o->split);

@@ -205,7 +205,7 @@ TEST(BringYourOwnData, ImportFeaturesTrainSampleEvalAndSweep) {
   EXPECT_TRUE(has(out, "done 1, failed 0, running 0, left 0")) << out;
   EXPECT_TRUE(has(out, "nothing left to run")) << out;
   EXPECT_EQ(qdiff_run("sweep", &out), 1);
-  EXPECT_TRUE(has(out, "sweep needs --config FILE (or --status DIR)")) << out;
+  EXPECT_TRUE(has(out, "sweep needs --config FILE (or --protocol DIR, or --status DIR)")) << out;
   EXPECT_EQ(qdiff_run("data", &out), 1);
   EXPECT_TRUE(has(out, "data needs a FILE")) << out;
 }
