@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/distributed.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
@@ -121,24 +122,26 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
   try {
     const Config cfg = cell_config(plan, cell);
     result["config_hash"] = cfg.hash();
+    const RunOptions run = resolve_options(cfg);
     diffusion::TrainOptions topt;
     topt.out_dir = dir;
     topt.final_samples = false;
     topt.data_parallel = false;  // under mpirun each process trains its own cells
-    const auto tr = diffusion::train(cfg, topt);
+    const auto tr = diffusion::train(run, topt);
     result["train_seconds"] = tr.seconds;
     result["final_loss"] = tr.last_loss;
 
     const auto t1 = std::chrono::steady_clock::now();
-    auto lm = hybrid::load_model(tr.model_path, true);
-    if (plan.eval.contains("sampler")) lm.config.set_value("sample.sampler", plan.eval["sampler"]);
-    if (plan.eval.contains("steps")) lm.config.set_value("sample.steps", plan.eval["steps"]);
-    const auto sopt = diffusion::sample_options_from_config(lm.config);
-    const auto schedule = diffusion::make_schedule(lm.config);
-    auto noise = diffusion::make_noise_source(lm.config, 0x5a3b1e ^ static_cast<uint64_t>(cfg.integer("train.seed")));
+    json sampling = json::object();
+    if (plan.eval.contains("sampler")) sampling["sample.sampler"] = plan.eval["sampler"];
+    if (plan.eval.contains("steps")) sampling["sample.steps"] = plan.eval["steps"];
+    auto lm = hybrid::load_model(tr.model_path, true, sampling);
+    const auto schedule = diffusion::make_schedule(lm.options.diffusion);
+    auto noise = diffusion::make_noise_source(lm.options.diffusion, 0x5a3b1e ^ run.train.seed);
     const int64_t n = plan.eval.value("n_samples", int64_t(1000));
     ImageSet samples;
-    samples.pixels = diffusion::generate_images(*lm.model, schedule, *noise, sopt, n, plan.eval.value("batch", 64));
+    samples.pixels = diffusion::generate_images(*lm.model, schedule, *noise, lm.options.sample, n,
+                                                plan.eval.value("batch", 64));
     samples.n = n, samples.c = lm.in_channels, samples.h = samples.w = lm.image_size;
     samples.source = dir;
     GridOptions g;

@@ -8,6 +8,7 @@
 #include "nn/gradcheck.hpp"
 #include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/hybrid/model.hpp"
 #include "qdiff/hybrid/quantum_branch.hpp"
 
@@ -22,8 +23,8 @@ namespace {
 
 QuantumBranchSpec small_spec(const std::string& ansatz, const std::string& reduce, quantum::GradMethod m) {
   QuantumBranchSpec s;
-  s.ansatz = {4, 2, ansatz, "ring"};
-  s.reduce = reduce;
+  s.ansatz = {4, 2, parse_mode<Ansatz>(ansatz), Entangler::Ring};
+  s.reduce = parse_mode<Reduce>(reduce);
   s.gradient = m;
   return s;
 }
@@ -38,7 +39,7 @@ void check_branch(const QuantumBranchSpec& spec, int C) {
   const int B = 3;
   Vec x = random_vector(static_cast<size_t>(B) * C, rng), dx, y(static_cast<size_t>(B) * C);
   const auto rep = gradcheck(
-      "quantum branch " + spec.ansatz.ansatz + "/" + spec.reduce, {{"pooled", &x, &dx}}, &reg,
+      "quantum branch " + mode_name(spec.ansatz.ansatz) + "/" + mode_name(spec.reduce), {{"pooled", &x, &dx}}, &reg,
       [&] {
         br.forward(x.data(), y.data(), B, true);
         return y;
@@ -150,7 +151,7 @@ TEST(QuantumBranch, FloatSimulatorMatchesDoubleInTheTrainingBranch) {
   Config cfg;
   cfg.set("quantum.n_qubits=12");
   cfg.set("quantum.precision=float");
-  const QuantumBranchSpec fspec = quantum_branch_spec(cfg, 0);
+  const QuantumBranchSpec fspec = quantum_branch_spec(resolve_options(cfg).quantum, 0);
   ASSERT_EQ(fspec.precision, quantum::Precision::Float);
   QuantumBranchSpec dspec = fspec;
   dspec.precision = quantum::Precision::Double;
@@ -163,7 +164,7 @@ TEST(QuantumBranch, FloatSimulatorMatchesDoubleInTheTrainingBranch) {
   for (const QuantumBranchSpec& spec : {dspec, fspec}) {
     nn::ParamRegistryT<float> reg;
     QuantumBranchT<float> br(spec);
-    EXPECT_EQ(br.evaluator().precision(), spec.precision);
+    EXPECT_EQ(br.backend().precision(), spec.precision);
     br.declare_params(reg, "b.", C);
     Rng init(9);
     reg.finalize(init);
@@ -189,7 +190,7 @@ TEST(QuantumBranch, FloatSimulatorMatchesDoubleInTheTrainingBranch) {
   EXPECT_THROW(
       {
         cfg.set("quantum.precision=half");
-        quantum_branch_spec(cfg, 0);
+        quantum_branch_spec(resolve_options(cfg).quantum, 0);
       },
       qdiff::Error);
 }
@@ -200,14 +201,34 @@ TEST(HybridModel, FactoryBuildsEveryBottleneckAndWarnsForPaperAnsatz) {
   cfg.set("quantum.n_layers=1");
   for (const char* kind : {"quantum", "classical", "none"}) {
     cfg.set_value("model.bottleneck", kind);
-    auto net = build_model(cfg, 1, 0);
+    const RunOptions run = resolve_options(cfg);
+    auto net = build_model(run.model, run.quantum, 1, 0);
     EXPECT_EQ(net->bottleneck_kind(), kind);
   }
   cfg.set("model.bottleneck=quantum");
-  EXPECT_TRUE(untrainable_ansatz_warning(cfg).empty());
+  EXPECT_TRUE(untrainable_ansatz_warning(resolve_options(cfg).model, resolve_options(cfg).quantum).empty());
   cfg.set("quantum.ansatz=paper");
-  EXPECT_NE(untrainable_ansatz_warning(cfg).find("cannot change the output"), std::string::npos);
-  EXPECT_NE(bottleneck_summary(cfg).find("classical"), std::string::npos);
+  const RunOptions paper = resolve_options(cfg);
+  EXPECT_NE(untrainable_ansatz_warning(paper.model, paper.quantum).find("cannot change the output"), std::string::npos);
+  EXPECT_NE(bottleneck_summary(paper.model, paper.quantum, 128).find("classical"), std::string::npos);
+}
+
+// (Moved from tests/nn/test_unet.cpp with the functions it tests, which need the ansatz's weight
+// count from quantum/.)
+TEST(HybridModel, ClassicalHiddenMatchesQuantumCount) {
+  Config cfg;  // defaults: 8 qubits, 3 layers, default ansatz, pool reduce
+  const RunOptions run = resolve_options(cfg);
+  const int64_t q = quantum_branch_params(run.quantum, 128);
+  EXPECT_EQ(q, 2 * 8 * 3 + 8 * 128 + 128);
+  const int h = classical_hidden(run.model, run.quantum, 128);
+  EXPECT_LE(std::llabs(nn::classical_branch_params(128, h) - q), 257 / 2 + 1);
+  cfg.set("model.classical_hidden=16");
+  EXPECT_EQ(classical_hidden(resolve_options(cfg).model, run.quantum, 128), 16);
+  cfg.set("model.bottleneck=none");
+  auto b = nn::make_bottleneck(resolve_options(cfg).model.bottleneck, h);
+  EXPECT_EQ(b->kind(), "none");
+  cfg.set("model.bottleneck=quantum");
+  EXPECT_THROW(nn::make_bottleneck(resolve_options(cfg).model.bottleneck, h), InvalidArgument);
 }
 
 TEST(AdaptivePool, MatchesTorchBoundaries) {

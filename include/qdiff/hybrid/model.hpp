@@ -1,39 +1,44 @@
-// Builds the diffusion model a config describes: the U-Net (nn/) with its bottleneck branch,
-// quantum (hybrid/quantum_branch), classical MLP or none (nn/bottleneck).
+// Builds the diffusion model the options describe: the U-Net (nn/) with its bottleneck branch,
+// quantum (hybrid/quantum_branch), classical MLP or none (nn/bottleneck); restores one from a
+// checkpoint; and matches the classical branch's width to the quantum branch's parameter count.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <string>
 
-#include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/nn/checkpoint.hpp"
 #include "qdiff/nn/unet.hpp"
-
-namespace qdiff {
-class Config;
-}
 
 namespace qdiff::hybrid {
 
 // in_channels: 1 (grayscale) or 3 (colour); seed initializes every parameter.
-std::unique_ptr<nn::UNet> build_model(const Config& cfg, int in_channels, uint64_t seed, int image_size = 28);
+std::unique_ptr<nn::UNet> build_model(const ModelOptions& model, const QuantumOptions& quantum, int in_channels,
+                                      uint64_t seed, int image_size = 28);
+
+// The classical branch's hidden width at bottleneck width `channels`: model.classical_hidden, or
+// (0) the width whose parameter count is closest to quantum_branch_params(quantum, channels).
+int classical_hidden(const ModelOptions& model, const QuantumOptions& quantum, int channels);
 
 // A model restored from a checkpoint for sampling/evaluation.
 struct LoadedModel {
-  Config config;                  // the run's resolved config, as stored in the checkpoint
-  nn::Checkpoint checkpoint;      // meta, tensors, blobs
+  RunOptions options;             // the run's options, from the checkpoint's config (+ overrides)
+  nn::Checkpoint checkpoint;      // meta, tensors, blobs, the stored config
   std::unique_ptr<nn::UNet> model;
   int in_channels = 1, image_size = 28;
 };
-// Loads `path`; the EMA weights when use_ema (and present), else the raw parameters. Errors name
-// the file (corrupt, wrong version, config the current qdiff does not understand, mismatch).
-LoadedModel load_model(const std::string& path, bool use_ema = true);
+// Loads `path`; the EMA weights when use_ema (and present), else the raw parameters.
+// `overrides` change keys of the stored config before it is resolved (resolve_options), e.g.
+// {"sample.steps": 20}. Errors name the file (corrupt, wrong version, config the current qdiff
+// does not understand, mismatch).
+LoadedModel load_model(const std::string& path, bool use_ema = true, const json& overrides = json::object());
 
-// One line per bottleneck kind with its parameter count, so the quantum and classical twins
-// can be compared: "bottleneck quantum: 1,176 parameters (8 qubits, 3 layers, default ansatz, ring)".
-std::string bottleneck_summary(const Config& cfg, int channels = 128);
+// One line with both bottleneck kinds' parameter counts at bottleneck width `channels`, so the
+// quantum and classical twins can be compared: "bottleneck parameters: quantum 1,176 (8 qubits,
+// ...); classical 1,156 (MLP 128-4-128); using quantum".
+std::string bottleneck_summary(const ModelOptions& model, const QuantumOptions& quantum, int channels);
 
 // Non-empty when the configured ansatz's weights cannot change the output (the paper's ansatz).
-std::string untrainable_ansatz_warning(const Config& cfg);
+std::string untrainable_ansatz_warning(const ModelOptions& model, const QuantumOptions& quantum);
 
 }  // namespace qdiff::hybrid
