@@ -63,7 +63,7 @@ const std::vector<KeySpec>& config_schema() {
       mode("quantum.gradient", GradMethod::Adjoint, "gradient method of the circuit"),
       mode("quantum.precision", Precision::Double, "simulator amplitudes: double (the reference) or float (16-qubit circuit 1.7-1.9x faster, gradients within ~3e-6 of double; bench/RESULTS.md)"),
       integer("quantum.shots", 0, 0, kMaxCount, "0 = exact <Z_i>; otherwise finite-shot estimates"),
-      mode("quantum.reduce", Reduce::Pool, "128 -> n_qubits: adaptive average pool (paper) or Linear"),
+      mode("quantum.reduce", Reduce::Pool, "bottleneck channels -> n_qubits: adaptive average pool (paper) or Linear"),
       // ---- diffusion --------------------------------------------------------------
       integer("diffusion.T", 1000, 2, 100000, "number of diffusion steps"),
       mode("diffusion.schedule", ScheduleKind::Linear, "beta schedule"),

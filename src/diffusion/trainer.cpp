@@ -43,13 +43,12 @@ ImageSet load_data(const DataOptions& options) {
   return data;
 }
 
-void log_model(const RunOptions& run, const nn::UNet& model) {
-  spdlog::info("model: {} arch, {} parameters (per block with --log-level debug)", mode_name(run.model.arch),
+void log_model(const ModelOptions& model_options, const QuantumOptions& quantum, const nn::UNet& model) {
+  spdlog::info("model: {} arch, {} parameters (per block with --log-level debug)", mode_name(model_options.arch),
                model.num_params());
   spdlog::debug("\n{}", model.param_table());
-  // Matched at the paper's bottleneck width whatever the arch (issue 14).
-  spdlog::info("{}", hybrid::bottleneck_summary(run.model, run.quantum, nn::paper_spec(1).bottleneck_channels()));
-  if (const auto w = hybrid::untrainable_ansatz_warning(run.model, run.quantum); !w.empty()) spdlog::warn("{}", w);
+  spdlog::info("{}", hybrid::bottleneck_summary(model_options, quantum, model.spec()));
+  if (const auto w = hybrid::untrainable_ansatz_warning(model_options, quantum); !w.empty()) spdlog::warn("{}", w);
 }
 
 void write_grid(const std::string& path, const std::vector<float>& images, int64_t n, const nn::UNetSpec& spec) {
@@ -77,10 +76,17 @@ TrainSummary train(const RunOptions& run, const TrainOptions& opt) {
                           std::to_string(P) + " processes");
   if (P > 1) spdlog::info("data parallel: {} processes, {} images each per step", P, B / P);
 
-  TrainingState state(run, data.c, data.h);
-  log_model(run, *state.model);
+  // A resumed run continues the model of its checkpoint (hybrid::as_trained).
+  std::optional<nn::Checkpoint> resume;
+  RunOptions built = run;
   if (!opt.resume.empty()) {
-    state.restore(nn::load_checkpoint(opt.resume), opt.resume, run.config);
+    resume = nn::load_checkpoint(opt.resume);
+    built.model = hybrid::as_trained(run.model, *resume);
+  }
+  TrainingState state(built, data.c, data.h);
+  log_model(built.model, built.quantum, *state.model);
+  if (resume) {
+    state.restore(*resume, opt.resume, run.config);
     spdlog::info("resumed from {} at step {}", opt.resume, state.step);
     if (state.step >= total_steps)
       spdlog::warn("checkpoint is at step {} >= train.steps = {}: nothing to train", state.step, total_steps);

@@ -14,15 +14,22 @@ int classical_hidden(const ModelOptions& model, const QuantumOptions& quantum, i
 
 std::unique_ptr<nn::UNet> build_model(const ModelOptions& model, const QuantumOptions& quantum, int in_channels,
                                       uint64_t seed, int image_size) {
+  const nn::UNetSpec spec = nn::spec_from_options(model, in_channels, image_size);
   std::unique_ptr<nn::BottleneckBranch> branch;
-  if (model.bottleneck == BottleneckKind::Quantum) {
+  if (model.bottleneck == BottleneckKind::Quantum)
     branch = std::make_unique<QuantumBranch>(quantum_branch_spec(quantum, seed));
-  } else {
-    // Matched at the paper's bottleneck width whatever the arch (issue 14).
-    const int width = nn::paper_spec(in_channels).bottleneck_channels();
-    branch = nn::make_bottleneck<float>(model.bottleneck, classical_hidden(model, quantum, width));
-  }
-  return nn::make_unet(model, in_channels, std::move(branch), seed, image_size);
+  else
+    branch = nn::make_bottleneck<float>(model.bottleneck, classical_hidden(model, quantum, spec.bottleneck_channels()));
+  return std::make_unique<nn::UNet>(spec, std::move(branch), seed);
+}
+
+ModelOptions as_trained(const ModelOptions& model, const nn::Checkpoint& ck) {
+  ModelOptions m = model;
+  if (m.bottleneck != BottleneckKind::Classical || m.classical_hidden > 0) return m;
+  // the classical branch's fc1: Linear(C, hidden), weight [hidden, C]
+  if (const nn::NamedTensor* t = ck.find_tensor("param/bottleneck.fc1.weight"); t && t->shape.size() == 2)
+    m.classical_hidden = static_cast<int>(t->shape[0]);
+  return m;
 }
 
 LoadedModel load_model(const std::string& path, bool use_ema, const json& overrides) {
@@ -34,12 +41,14 @@ LoadedModel load_model(const std::string& path, bool use_ema, const json& overri
   lm.image_size = meta.value("image_size", 0);
   if ((lm.in_channels != 1 && lm.in_channels != 3) || lm.image_size <= 0)
     throw FileError(path, "checkpoint metadata lacks a valid in_channels/image_size (is it a training checkpoint?)");
-  lm.model = build_model(lm.options.model, lm.options.quantum, lm.in_channels, 0, lm.image_size);
+  lm.model = build_model(as_trained(lm.options.model, lm.checkpoint), lm.options.quantum, lm.in_channels, 0,
+                         lm.image_size);
   nn::load_weights(lm.checkpoint, path, lm.model->registry(), use_ema);
   return lm;
 }
 
-std::string bottleneck_summary(const ModelOptions& model, const QuantumOptions& quantum, int channels) {
+std::string bottleneck_summary(const ModelOptions& model, const QuantumOptions& quantum, const nn::UNetSpec& unet) {
+  const int channels = unet.bottleneck_channels();
   const int hidden = classical_hidden(model, quantum, channels);
   const std::string c = std::to_string(channels);
   return "bottleneck parameters: quantum " + std::to_string(quantum_branch_params(quantum, channels)) + " (" +
