@@ -37,7 +37,7 @@ ImageSet load_data(const DataOptions& options) {
     throw InvalidArgument(data.source + ": images must be square, got " + std::to_string(data.h) + "x" +
                           std::to_string(data.w));
   std::string counts;
-  for (auto [l, k] : label_counts(data.labels)) counts += " " + std::to_string(l) + ":" + std::to_string(k);
+  for (auto [l, k] : label_counts(data.labels)) counts += ' ' + std::to_string(l) + ':' + std::to_string(k);
   spdlog::info("data: {} images {}x{}x{} from {} (labels{})", data.n, data.c, data.h, data.w, data.source,
                counts.empty() ? " none" : counts);
   return data;

@@ -41,8 +41,8 @@ LoadedModel load_model(const std::string& path, bool use_ema, const json& overri
   lm.image_size = meta.value("image_size", 0);
   if ((lm.in_channels != 1 && lm.in_channels != 3) || lm.image_size <= 0)
     throw FileError(path, "checkpoint metadata lacks a valid in_channels/image_size (is it a training checkpoint?)");
-  lm.model = build_model(as_trained(lm.options.model, lm.checkpoint), lm.options.quantum, lm.in_channels, 0,
-                         lm.image_size);
+  lm.options.model = as_trained(lm.options.model, lm.checkpoint);
+  lm.model = build_model(lm.options.model, lm.options.quantum, lm.in_channels, 0, lm.image_size);
   nn::load_weights(lm.checkpoint, path, lm.model->registry(), use_ema);
   return lm;
 }

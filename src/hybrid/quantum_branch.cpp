@@ -78,16 +78,15 @@ void QuantumBranchT<T>::forward(const T* pooled, T* q, int B, bool training) {
   else adaptive_pool_forward(r, pooled, B, C_, nq_);
   for (int64_t i = 0; i < int64_t(B) * nq_; ++i) angles[i] = T(std::numbers::pi) / (T(1) + std::exp(-r[i]));
   const T* w = reg_->param(weights_);
+  const Rng stream = call_stream(calls_++);
   if (spec_.shots > 0) {
-    // Shot noise: one independent stream per forward call (and per sample inside the evaluator).
     std::vector<double> a(angles, angles + static_cast<size_t>(B) * nq_), wd(w, w + backend_->n_weights()),
         zd(static_cast<size_t>(B) * nq_);
-    backend_->forward_shots(a.data(), B, wd.data(), spec_.shots, Rng(spec_.shot_seed).fork(calls_), zd.data());
+    backend_->forward_shots(a.data(), B, wd.data(), spec_.shots, stream, zd.data());
     std::copy(zd.begin(), zd.end(), z);
   } else {
-    backend_->forward(angles, B, w, z);
+    backend_->forward(angles, B, w, z, stream);
   }
-  ++calls_;
   readout_.forward(q, z, B);
 }
 
@@ -99,7 +98,8 @@ void QuantumBranchT<T>::backward(const T* dq, T* dpooled, int B) {
   T* dr = dr_.get(bn);
   readout_.backward(dz, z_.data(), dq, B);
   std::fill(dangles, dangles + bn, T(0));
-  backend_->backward(angles_.data(), B, reg_->param(weights_), dz, spec_.gradient, dangles, reg_->grad(weights_));
+  backend_->backward(angles_.data(), B, reg_->param(weights_), dz, spec_.gradient, dangles, reg_->grad(weights_),
+                     call_stream(calls_ - 1));  // the stream of the forward being differentiated
   const T* r = r_.data();
   for (size_t i = 0; i < bn; ++i) {
     const T s = T(1) / (T(1) + std::exp(-r[i]));

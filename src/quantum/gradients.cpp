@@ -38,7 +38,7 @@ std::vector<ShiftRule> shift_rules(const Circuit& circuit) {
 
 }  // namespace
 
-void parameter_shift(const Backend& backend, const double* angles, int64_t rows, const double* dz,
+void parameter_shift(const Backend& backend, const double* angles, int64_t rows, const double* dz, const Rng& rng,
                      double* dangles) {
   const Circuit& circuit = backend.circuit();
   const int ns = circuit.n_slots(), nq = circuit.n_qubits();
@@ -63,7 +63,7 @@ void parameter_shift(const Backend& backend, const double* angles, int64_t rows,
           std::copy_n(angles + (r0 + r) * ns, ns, a);
           a[rule.slot] += deltas[k];
         }
-    backend.expectations(shifted.data(), nr * m, z.data());
+    backend.expectations(shifted.data(), nr * m, rng.fork(static_cast<uint64_t>(r0)), z.data());
     for (int64_t r = 0; r < nr; ++r) {
       const double* c = dz + (r0 + r) * nq;
       for (int64_t j = 0; j < m; ++j) {  // l[j] = L_r of run j

@@ -28,7 +28,7 @@ void StatevectorBackend<A>::for_each_row(int64_t rows, Body&& body) const {
 }
 
 template <class A>
-void StatevectorBackend<A>::expectations(const double* angles, int64_t rows, double* z) const {
+void StatevectorBackend<A>::expectations(const double* angles, int64_t rows, const Rng&, double* z) const {
   const int n = n_qubits(), ns = circuit().n_slots();
   for_each_row(rows, [&](int64_t r, WorkspaceT<A>& ws) {
     program_.forward(angles + r * ns, ws);
@@ -57,9 +57,9 @@ void StatevectorBackend<A>::adjoint(const double* angles, int64_t rows, const do
 
 template <class A>
 void StatevectorBackend<A>::angle_gradients(GradMethod method, const double* angles, int64_t rows, const double* dz,
-                                            double* dangles) const {
+                                            const Rng& rng, double* dangles) const {
   if (method == GradMethod::Adjoint) return adjoint(angles, rows, dz, dangles);
-  Backend::angle_gradients(method, angles, rows, dz, dangles);
+  Backend::angle_gradients(method, angles, rows, dz, rng, dangles);
 }
 
 template class StatevectorBackend<cplx>;

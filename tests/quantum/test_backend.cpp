@@ -25,7 +25,7 @@ class ReferenceBackend final : public Backend {
   explicit ReferenceBackend(Circuit c) : Backend(std::move(c)) {}
   std::string name() const override { return "reference"; }
   Precision precision() const override { return Precision::Double; }
-  void expectations(const double* angles, int64_t rows, double* z) const override {
+  void expectations(const double* angles, int64_t rows, const Rng&, double* z) const override {
     for (int64_t r = 0; r < rows; ++r) {
       const StateVector s = run(angles + r * circuit().n_slots());
       const auto e = s.expectation_z();

@@ -29,7 +29,7 @@ ModelOptions as_trained(const ModelOptions& model, const nn::Checkpoint& ck);
 
 // A model restored from a checkpoint for sampling/evaluation.
 struct LoadedModel {
-  RunOptions options;             // the run's options, from the checkpoint's config (+ overrides)
+  RunOptions options;             // the checkpoint's config (+ overrides), its model as_trained
   nn::Checkpoint checkpoint;      // meta, tensors, blobs, the stored config
   std::unique_ptr<nn::UNet> model;
   int in_channels = 1, image_size = 28;

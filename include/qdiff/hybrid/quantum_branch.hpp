@@ -28,7 +28,7 @@ struct QuantumBranchSpec {
   quantum::Precision precision = quantum::Precision::Double;  // of the simulated amplitudes
   std::string backend = "statevector";  // a name in quantum::backends()
   int64_t shots = 0;                    // 0: exact <Z_i>
-  uint64_t shot_seed = 0;               // seeds the shot noise (forked per forward call)
+  uint64_t shot_seed = 0;               // seeds the shot noise and a stochastic backend (forked per forward call)
 };
 // The branch the quantum options describe; `seed` (train.seed) seeds the shot noise.
 QuantumBranchSpec quantum_branch_spec(const QuantumOptions& quantum, uint64_t seed);
@@ -50,11 +50,14 @@ class QuantumBranchT final : public nn::BottleneckBranchT<T> {
   const quantum::Backend& backend() const { return *backend_; }
   // Current circuit weights [n_weights] (from the model's flat buffer).
   const T* circuit_weights() const { return reg_->param(weights_); }
-  // Forward calls made so far: the shot-noise stream position, saved for exact resume.
+  // Forward calls made so far: the position of the shot-noise (and stochastic backend) stream,
+  // saved for exact resume.
   uint64_t forward_calls() const { return calls_; }
   void set_forward_calls(uint64_t c) { calls_ = c; }
 
  private:
+  // The randomness of forward call `call`: one independent stream per call (per sample inside).
+  Rng call_stream(uint64_t call) const { return Rng(spec_.shot_seed).fork(call); }
   QuantumBranchSpec spec_;
   std::unique_ptr<quantum::Backend> backend_;
   nn::ParamRegistryT<T>* reg_ = nullptr;

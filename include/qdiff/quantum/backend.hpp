@@ -16,8 +16,14 @@
 // weights. Parameter shift (gradients.hpp) needs only expectations(), so every backend has it;
 // adjoint differentiation is the statevector backend's own (statevector_backend.hpp).
 //
-// Determinism: every row's result depends only on that row, and the weight gradient is reduced
-// serially in row order, so results are bit-identical for any thread count.
+// Randomness comes from the caller: every entry point takes an Rng, and row r of a call draws
+// from rng.fork(r). Shots use it; so does a backend whose expectations are themselves estimates
+// (Monte Carlo trajectories of a noisy circuit); exact backends (statevector, density matrix)
+// ignore it outside forward_shots. The bottleneck branch passes one stream per forward call,
+// which its checkpointed call counter reproduces on resume.
+//
+// Determinism: every row's result depends only on that row (and its stream), and the weight
+// gradient is reduced serially in row order, so results are bit-identical for any thread count.
 //
 // Adding a backend (a density matrix, noisy trajectories, a GPU): a new file with the class and
 // its factory, and one line in the table of backends.cpp; make_backend(name, ...) then finds it.
@@ -63,23 +69,24 @@ class Backend {
   int threads() const;
 
   // ---- batches of inputs (see the top of this file) ------------------------------------------
-  void forward(const double* inputs, int64_t batch, const double* weights, double* z) const;
-  void forward(const float* inputs, int64_t batch, const float* weights, float* z) const;
-  // Sample b draws from rng.fork(b) (deterministic per sample, independent of threads).
-  // shots must be > 0.
+  // (rng: the stream of a stochastic backend; the default suits exact ones)
+  void forward(const double* inputs, int64_t batch, const double* weights, double* z, const Rng& rng = Rng()) const;
+  void forward(const float* inputs, int64_t batch, const float* weights, float* z, const Rng& rng = Rng()) const;
+  // `shots` Born-rule samples per input; sample b draws from rng.fork(b). shots must be > 0.
   void forward_shots(const double* inputs, int64_t batch, const double* weights, int64_t shots, const Rng& rng,
                      double* z) const;
-  // Gradient of L = sum_b sum_q dz[b, q] <Z_q>_b (exact expectations, whatever the forward used).
+  // Gradient of L = sum_b sum_q dz[b, q] <Z_q>_b (the expectations, not the shot estimates).
   // ACCUMULATES: dinputs[b, i] += dL/dinputs[b, i], dweights[k] += sum_b dL_b/dweights[k].
   // Either output may be null.
   void backward(const double* inputs, int64_t batch, const double* weights, const double* dz, GradMethod method,
-                double* dinputs, double* dweights) const;
+                double* dinputs, double* dweights, const Rng& rng = Rng()) const;
   void backward(const float* inputs, int64_t batch, const float* weights, const float* dz, GradMethod method,
-                float* dinputs, float* dweights) const;
+                float* dinputs, float* dweights, const Rng& rng = Rng()) const;
 
   // ---- bound angle slots: angles [rows, n_slots] (what a backend implements) -----------------
-  // z[r, q] = <Z_q> after the circuit with the angles of row r.
-  virtual void expectations(const double* angles, int64_t rows, double* z) const = 0;
+  // z[r, q] = <Z_q> after the circuit with the angles of row r (exact, or the backend's estimate
+  // drawn from rng.fork(r)).
+  virtual void expectations(const double* angles, int64_t rows, const Rng& rng, double* z) const = 0;
   // The same from `shots` samples per row; row r draws from rng.fork(r).
   virtual void sampled_expectations(const double* angles, int64_t rows, int64_t shots, const Rng& rng,
                                     double* z) const = 0;
@@ -87,7 +94,7 @@ class Backend {
   // ParameterShift from expectations() and rejects Adjoint; a backend with its own method(s)
   // overrides it and passes the others on.
   virtual void angle_gradients(GradMethod method, const double* angles, int64_t rows, const double* dz,
-                               double* dangles) const;
+                               const Rng& rng, double* dangles) const;
 
  protected:
   explicit Backend(Circuit circuit);

@@ -15,9 +15,9 @@ namespace qdiff::quantum {
 // for controlled rotations (CRX, CRY, CRZ), whose generator has eigenvalues {0, +-1/2}, the
 // four-term rule dL/da = c+ [L(a + pi/2) - L(a - pi/2)] - c- [L(a + 3pi/2) - L(a - 3pi/2)],
 // c+- = (sqrt2 +- 1) / (4 sqrt2). 2 or 4 circuit runs per angle, all rows' runs batched through
-// backend.expectations().   angles: [rows, n_slots], dz: [rows, n_qubits];
-// dangles[r, s] += dL_r/dangle_s.
-void parameter_shift(const Backend& backend, const double* angles, int64_t rows, const double* dz,
+// backend.expectations() (a stochastic backend's runs draw from forks of `rng`).
+// angles: [rows, n_slots], dz: [rows, n_qubits]; dangles[r, s] += dL_r/dangle_s.
+void parameter_shift(const Backend& backend, const double* angles, int64_t rows, const double* dz, const Rng& rng,
                      double* dangles);
 
 }  // namespace qdiff::quantum

@@ -22,11 +22,11 @@ class StatevectorBackend final : public Backend {
   Precision precision() const override;
   const Program& program() const { return program_; }
 
-  void expectations(const double* angles, int64_t rows, double* z) const override;
+  void expectations(const double* angles, int64_t rows, const Rng& rng, double* z) const override;
   void sampled_expectations(const double* angles, int64_t rows, int64_t shots, const Rng& rng,
                             double* z) const override;
   // Adjoint here; ParameterShift through Backend.
-  void angle_gradients(GradMethod method, const double* angles, int64_t rows, const double* dz,
+  void angle_gradients(GradMethod method, const double* angles, int64_t rows, const double* dz, const Rng& rng,
                        double* dangles) const override;
   // Adjoint differentiation of every row: dangles[r, s] += dL_r/dangle_s.
   void adjoint(const double* angles, int64_t rows, const double* dz, double* dangles) const;
