@@ -18,6 +18,7 @@
 
 namespace {
 
+using namespace qdiff;
 using namespace qdiff::quantum;
 constexpr int kBatch = 64;
 constexpr int kTrajectories = 100;
@@ -42,7 +43,7 @@ struct Setup {
   Circuit circuit;
   std::vector<double> inputs, weights, dz, z, dinputs, dweights;
   explicit Setup(int n)
-      : circuit(make_ansatz({n, 3, "default", "ring"})), inputs(kBatch * n), weights(circuit.n_weights()),
+      : circuit(make_ansatz({n, 3, Ansatz::Default, Entangler::Ring})), inputs(kBatch * n), weights(circuit.n_weights()),
         dz(kBatch * n), z(kBatch * n), dinputs(kBatch * n), dweights(circuit.n_weights()) {
     qdiff::Rng rng(1);
     for (double& x : inputs) x = rng.uniform() * 3.14;

@@ -12,7 +12,7 @@
 #include "qdiff/hybrid/model.hpp"
 #include "qdiff/hybrid/quantum_branch.hpp"
 #include "qdiff/quantum/ansatz.hpp"
-#include "qdiff/quantum/evaluator.hpp"
+#include "qdiff/quantum/backend.hpp"
 #include "qdiff/quantum/qasm.hpp"
 
 namespace qdiff::cli {
@@ -36,9 +36,10 @@ void register_circuit(CLI::App& app) {
   cmd->add_flag("--raw", o->raw, "use the raw weights instead of the EMA weights");
   cmd->callback([o] {
     auto lm = hybrid::load_model(o->ckpt, !o->raw);
-    if (lm.config.str("model.bottleneck") != "quantum")
-      throw InvalidArgument(o->ckpt + ": this model has a " + lm.config.str("model.bottleneck") + " bottleneck, no circuit");
-    const auto spec = hybrid::quantum_branch_spec(lm.config, 0);
+    if (lm.options.model.bottleneck != BottleneckKind::Quantum)
+      throw InvalidArgument(o->ckpt + ": this model has a " + mode_name(lm.options.model.bottleneck) +
+                            " bottleneck, no circuit");
+    const auto spec = hybrid::quantum_branch_spec(lm.options.quantum, 0);
     const quantum::Circuit circuit = quantum::make_ansatz(spec.ansatz);
     const auto wv = lm.model->registry().view("bottleneck.circuit.weight");
     const std::vector<double> w(wv.begin(), wv.end());
@@ -53,13 +54,14 @@ void register_circuit(CLI::App& app) {
     std::printf("bottleneck circuit of %s (%s weights, step %lld)\n", o->ckpt.c_str(), o->raw ? "raw" : "EMA",
                 static_cast<long long>(lm.checkpoint.meta.value("step", int64_t(0))));
     std::printf("qubits %d, layers %d, ansatz %s, entangler %s, %d weights, %zu gates, depth %d\n",
-                circuit.n_qubits(), spec.ansatz.n_layers, spec.ansatz.ansatz.c_str(), spec.ansatz.entangler.c_str(),
+                circuit.n_qubits(), spec.ansatz.n_layers, mode_name(spec.ansatz.ansatz).c_str(),
+                mode_name(spec.ansatz.entangler).c_str(),
                 circuit.n_weights(), gates.size(), quantum::circuit_depth(gates, circuit.n_qubits()));
     if (!quantum::ansatz_weights_can_train(spec.ansatz.ansatz))
       std::printf("note: this ansatz's weights cannot change <Z_i> (they did not train)\n");
     std::printf("%s", circuit.to_string(x.data(), w.data()).c_str());
     std::vector<double> z(circuit.n_qubits());
-    quantum::BatchEvaluator(quantum::make_ansatz(spec.ansatz)).forward(x.data(), 1, w.data(), z.data());
+    quantum::make_backend(spec.backend, circuit)->forward(x.data(), 1, w.data(), z.data());
     std::printf("<Z_i> at these angles:");
     for (double v : z) std::printf(" %.4f", v);
     std::printf("\n");

@@ -81,7 +81,10 @@ void register_eval(CLI::App& app) {
     if (!o->samples.empty()) {
       samples = load_images(o->samples, o->samples_split, format, &samples_read);
     } else {
-      lm = hybrid::load_model(o->ckpt, true);
+      nlohmann::json sampling = nlohmann::json::object();  // the run's sample.* keys, overridden
+      if (!o->sampler.empty()) sampling["sample.sampler"] = o->sampler;
+      if (o->steps > 0) sampling["sample.steps"] = o->steps;
+      lm = hybrid::load_model(o->ckpt, true, sampling);
     }
     ImageSet ref = load_images(o->ref, o->split, {}, &ref_read);
     if (!o->samples.empty()) {
@@ -97,11 +100,9 @@ void register_eval(CLI::App& app) {
       ref = take_subset(ref, o->max_ref, SubsetMode::Random, rng);
     }
     if (lm) {
-      if (!o->sampler.empty()) lm->config.set_value("sample.sampler", o->sampler);
-      if (o->steps > 0) lm->config.set_value("sample.steps", o->steps);
-      const auto sopt = diffusion::sample_options_from_config(lm->config);
-      const auto schedule = diffusion::make_schedule(lm->config);
-      auto noise = diffusion::make_noise_source(lm->config, static_cast<uint64_t>(o->seed));
+      const auto& sopt = lm->options.sample;
+      const auto schedule = diffusion::make_schedule(lm->options.diffusion);
+      auto noise = diffusion::make_noise_source(lm->options.diffusion, static_cast<uint64_t>(o->seed));
       Progress bar("generate", diffusion::steps_per_batch(schedule, sopt) * ((o->n + o->batch - 1) / o->batch));
       samples.pixels = diffusion::generate_images(*lm->model, schedule, *noise, sopt, o->n, static_cast<int>(o->batch),
                                                   [&](int64_t d, int64_t) { bar.update(d); });

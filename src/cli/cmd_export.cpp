@@ -15,7 +15,7 @@ namespace {
 // eps = model(x, t): [B,C,S,S], as F32 tensors "x", "t", "eps".
 SafeTensors make_probe(hybrid::LoadedModel& lm, int B, uint64_t seed) {
   const int C = lm.in_channels, S = lm.image_size;
-  const int T = static_cast<int>(lm.config.integer("diffusion.T"));
+  const int T = lm.options.diffusion.T;
   const int64_t D = int64_t(C) * S * S;
   std::vector<float> x(static_cast<size_t>(B * D)), eps(x.size()), tf(static_cast<size_t>(B));
   Rng rng(seed);
@@ -51,7 +51,7 @@ void register_export(CLI::App& app) {
     const SafeTensors st = nn::export_weights(lm.checkpoint, o->raw, o->ckpt);
     save_safetensors(o->out, st);
     spdlog::info("wrote {}: {} tensors, {} parameters ({} weights of a {} U-Net, {} bottleneck), qdiff {}", o->out,
-                 st.tensors.size(), lm.model->num_params(), o->raw ? "raw" : "EMA", lm.config.str("model.arch"),
+                 st.tensors.size(), lm.model->num_params(), o->raw ? "raw" : "EMA", mode_name(lm.options.model.arch),
                  lm.model->bottleneck_kind(), st.metadata.at("qdiff_version"));
     if (!o->probe.empty()) {
       save_safetensors(o->probe, make_probe(lm, o->probe_batch, o->probe_seed));

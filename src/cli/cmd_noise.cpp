@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/diffusion/noise_stats.hpp"
 #include "qdiff/diffusion/quantum_noise.hpp"
 #include "qdiff/io/plot.hpp"
@@ -30,7 +31,7 @@ void register_noise(CLI::App& app) {
     Config cfg;
     cfg.set_value("diffusion.noise", o->source);
     cfg.set_value("diffusion.noise_qubits", o->qubits);
-    auto src = diffusion::make_noise_source(cfg, static_cast<uint64_t>(o->seed));
+    auto src = diffusion::make_noise_source(resolve_options(cfg).diffusion, static_cast<uint64_t>(o->seed));
     std::vector<float> x(static_cast<size_t>(o->n));
     src->fill_normal(x.data(), o->n);
     const auto st = diffusion::noise_statistics(x.data(), o->n);

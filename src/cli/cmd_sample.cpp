@@ -39,14 +39,15 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--scale", o->scale, "grid upscaling factor")->capture_default_str()->transform(integer_in(1, 16));
   cmd->add_flag("--raw", o->raw, "use the raw weights instead of the EMA weights");
   cmd->callback([o] {
-    auto lm = hybrid::load_model(o->ckpt, !o->raw);
-    if (!o->sampler.empty()) lm.config.set_value("sample.sampler", o->sampler);
-    if (o->steps > 0) lm.config.set_value("sample.steps", o->steps);
-    if (o->eta >= 0) lm.config.set_value("sample.eta", o->eta);
-    const auto opt = diffusion::sample_options_from_config(lm.config);
-    const auto schedule = diffusion::make_schedule(lm.config);
-    auto noise = diffusion::make_noise_source(lm.config, static_cast<uint64_t>(o->seed));
-    spdlog::info("sampling {} images with {} ({} steps, {} noise) from {} ({} weights, step {})", o->n, opt.sampler,
+    nlohmann::json sampling = nlohmann::json::object();  // the run's sample.* keys, overridden
+    if (!o->sampler.empty()) sampling["sample.sampler"] = o->sampler;
+    if (o->steps > 0) sampling["sample.steps"] = o->steps;
+    if (o->eta >= 0) sampling["sample.eta"] = o->eta;
+    auto lm = hybrid::load_model(o->ckpt, !o->raw, sampling);
+    const auto& opt = lm.options.sample;
+    const auto schedule = diffusion::make_schedule(lm.options.diffusion);
+    auto noise = diffusion::make_noise_source(lm.options.diffusion, static_cast<uint64_t>(o->seed));
+    spdlog::info("sampling {} images with {} ({} steps, {} noise) from {} ({} weights, step {})", o->n, mode_name(opt.sampler),
                  diffusion::steps_per_batch(schedule, opt), noise->name(), o->ckpt, o->raw ? "raw" : "EMA",
                  lm.checkpoint.meta.value("step", int64_t(0)));
     const int64_t total = diffusion::steps_per_batch(schedule, opt) * ((o->n + o->batch - 1) / o->batch);
@@ -67,7 +68,7 @@ void register_sample(CLI::App& app) {
       // Beside the samples: how they were made (the run's resolved config, the sampling options).
       const nlohmann::json meta = {{"checkpoint", o->ckpt}, {"step", lm.checkpoint.meta.value("step", int64_t(0))},
                                    {"weights", o->raw ? "raw" : "ema"}, {"n", o->n}, {"seed", o->seed},
-                                   {"batch", o->batch}, {"config", lm.config.resolved()}, {"version", version()}};
+                                   {"batch", o->batch}, {"config", lm.options.config}, {"version", version()}};
       write_file_atomic(o->npz + ".json", meta.dump(2) + "\n");
       spdlog::info("wrote {} (images: {} x {}x{}{}) and {}.json", o->npz, o->n, S, S, C == 1 ? "" : "x" + std::to_string(C), o->npz);
     }

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/progress.hpp"
 #include "qdiff/diffusion/trainer.hpp"
 #include "qdiff/nn/checkpoint.hpp"
@@ -52,14 +53,15 @@ void register_train(CLI::App& app) {
       const std::string stem = !o->config.empty() ? std::filesystem::path(o->config).stem().string() : "resumed";
       out = "runs/" + stem;
     }
+    const RunOptions run = resolve_options(cfg);
     diffusion::TrainOptions opt;
     opt.out_dir = out;
     opt.resume = o->resume;
     opt.should_stop = [] { return g_interrupted.load(); };
     g_interrupted = false;
     std::signal(SIGINT, on_sigint);
-    spdlog::info("training {} steps into {} (config hash {})", cfg.integer("train.steps"), out, cfg.hash());
-    const auto s = diffusion::train(cfg, opt);
+    spdlog::info("training {} steps into {} (config hash {})", run.train.steps, out, cfg.hash());
+    const auto s = diffusion::train(run, opt);
     std::signal(SIGINT, SIG_DFL);
     spdlog::info("{} steps {} -> {} in {} (final loss {:.5f}); checkpoint {}",
                  s.interrupted ? "interrupted:" : "done:", s.start_step, s.steps_done,

@@ -11,7 +11,7 @@ EpsModel eps_model(nn::UNet& model) {
 }
 
 int64_t steps_per_batch(const Schedule& schedule, const SampleOptions& opt) {
-  return opt.sampler == "ddpm" ? schedule.T : std::min(opt.steps, schedule.T);
+  return opt.sampler == SamplerKind::Ddpm ? schedule.T : std::min(opt.steps, schedule.T);
 }
 
 std::vector<float> generate_images(nn::UNet& model, const Schedule& schedule, NoiseSource& noise,

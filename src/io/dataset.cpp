@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <map>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/io/idx.hpp"
 #include "qdiff/io/npz.hpp"
@@ -195,12 +194,11 @@ ImageSet take_subset(const ImageSet& set, int64_t n, SubsetMode mode, Rng& rng) 
   return set.select(chosen);
 }
 
-ImageSet load_training_images(const Config& cfg) {
-  ImageSet all = load_split(cfg.str("data.path"), cfg.str("data.split"));
-  ImageSet kept = filter_classes(all, cfg.ints("data.classes"));
-  Rng rng(static_cast<uint64_t>(cfg.integer("data.seed")));
-  const SubsetMode mode = cfg.str("data.subset") == "random" ? SubsetMode::Random : SubsetMode::Balanced;
-  return take_subset(kept, cfg.integer("data.n"), mode, rng);
+ImageSet load_training_images(const DataOptions& data) {
+  ImageSet all = load_split(data.path, data.split);
+  ImageSet kept = filter_classes(all, data.classes);
+  Rng rng(data.seed);
+  return take_subset(kept, data.n, data.subset, rng);
 }
 
 void save_images_npz(const std::string& path, const float* pixels, int64_t n, int c, int h, int w,

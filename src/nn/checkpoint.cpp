@@ -220,10 +220,10 @@ Checkpoint load_checkpoint(const std::string& path) {
   return parse_checkpoint(bytes, path);
 }
 
-Checkpoint make_checkpoint(const Config& cfg, const json& meta, const ParamRegistry& model, const Ema* ema,
+Checkpoint make_checkpoint(const json& config, const json& meta, const ParamRegistry& model, const Ema* ema,
                            const Adam* adam) {
   Checkpoint ck;
-  ck.config = cfg.resolved();
+  ck.config = config;
   ck.meta = meta.is_null() ? json::object() : meta;
   auto add_all = [&](const std::string& prefix, std::span<const float> flat) {
     for (const auto& p : model.infos()) ck.add_tensor(prefix + p.name, p.shape, flat.subspan(p.offset, p.size));
@@ -315,9 +315,9 @@ void load_weights(const Checkpoint& ck, const std::string& path, ParamRegistry& 
   std::copy(p.begin(), p.end(), model.params().begin());
 }
 
-void require_same_model_config(const Checkpoint& ck, const Config& cfg, const std::string& path) {
+void require_same_model_config(const Checkpoint& ck, const json& config, const std::string& path) {
   const json& a = ck.config.contains("model") ? ck.config["model"] : json();
-  const json& b = cfg.resolved().contains("model") ? cfg.resolved()["model"] : json();
+  const json& b = config.contains("model") ? config["model"] : json();
   if (a != b)
     throw FileError(path, "config mismatch: the checkpoint's model section " + a.dump() +
                               " differs from the requested " + b.dump());

@@ -50,7 +50,7 @@ struct Trainer {
     ema.update(net->params());
   }
   Checkpoint save(const Config& cfg) {
-    Checkpoint ck = make_checkpoint(cfg, {{"step", adam.steps()}}, net->registry(), &ema, &adam);
+    Checkpoint ck = make_checkpoint(cfg.resolved(), {{"step", adam.steps()}}, net->registry(), &ema, &adam);
     ck.add_blob("rng", rng_state_bytes(rng));
     return ck;
   }
@@ -186,7 +186,7 @@ TEST(Checkpoint, ArchitectureMismatchNamesTheProblem) {
   Config cfg;
   const std::string p = dir.file("ck.bin");
   auto net = small_net(1, /*hidden=*/3);
-  save_checkpoint(p, make_checkpoint(cfg, {}, net->registry()));
+  save_checkpoint(p, make_checkpoint(cfg.resolved(), {}, net->registry()));
   const Checkpoint ck = load_checkpoint(p);
 
   auto other_hidden = small_net(1, 5);  // bottleneck.fc1.weight [5,8] vs [3,8]
@@ -214,8 +214,8 @@ TEST(Checkpoint, ArchitectureMismatchNamesTheProblem) {
   // config mismatch
   Config other;
   other.set("model.bottleneck=none");
-  EXPECT_THROW(require_same_model_config(ck, other, p), FileError);
-  EXPECT_NO_THROW(require_same_model_config(ck, cfg, p));
+  EXPECT_THROW(require_same_model_config(ck, other.resolved(), p), FileError);
+  EXPECT_NO_THROW(require_same_model_config(ck, cfg.resolved(), p));
 }
 
 // Found by fuzzing (tests/fuzz/fuzz_checkpoint.cpp): a tensor with no elements made the reader

@@ -11,6 +11,7 @@
 #include "qdiff/core/error.hpp"
 #include "qdiff/quantum/ansatz.hpp"
 #include "qdiff/quantum/density_matrix.hpp"
+#include "qdiff/quantum/statevector_backend.hpp"
 #include "qdiff/quantum/noise_kernels.hpp"
 #include "noise_reference.hpp"
 
@@ -223,7 +224,7 @@ TEST(DensityMatrix, StaysATracePreservingHermitianPositiveState) {
   Rng rng(112);
   for (int trial = 0; trial < 8; ++trial) {
     const int n = 3 + trial % 3;
-    const Circuit c = trial % 2 ? ref::random_circuit(n, 40, rng) : make_ansatz({n, 3, "strong", "ring"});
+    const Circuit c = trial % 2 ? ref::random_circuit(n, 40, rng) : make_ansatz({n, 3, Ansatz::Strong, Entangler::Ring});
     const DensityMatrixSimulator sim(c, random_noise(rng, 0.4));
     DensityWorkspace ws;
     const std::vector<double> a = random_angles(c, rng);
@@ -240,8 +241,8 @@ TEST(DensityMatrix, ZeroNoiseEqualsTheStatevectorEvaluator) {
   Rng rng(113);
   for (int trial = 0; trial < 6; ++trial) {
     const int n = 2 + trial % 4;
-    const Circuit c = trial < 3 ? make_ansatz({n, 3, "default", "ring"}) : ref::random_circuit(n, 30, rng);
-    const BatchEvaluator sv(c);
+    const Circuit c = trial < 3 ? make_ansatz({n, 3, Ansatz::Default, Entangler::Ring}) : ref::random_circuit(n, 30, rng);
+    const StatevectorBackend<cplx> sv(c);
     const ref::BatchProblem p = ref::random_batch_problem(c, 3, rng);
     std::vector<double> z_sv(p.c.size()), z_dm(p.c.size());
     sv.forward(p.inputs.data(), p.batch, p.weights.data(), z_sv.data());
@@ -292,12 +293,12 @@ TEST(DensityMatrixGradients, ExactForEveryAnsatzFromWeakToSingularNoise) {
   NoiseModel singular;  // full-strength channels: not invertible, the sweep must restore states
   singular.one_qubit = {0.75, 0.3, 1.0};
   singular.two_qubit = {15.0 / 16.0, 1.0, 0.2};
-  for (const char* name : {"default", "strong"}) {
-    const Circuit c = make_ansatz({3, 2, name, "ring"});
-    expect_gradients_exact(c, device, rng, size_t{1} << 30, std::string(name) + " device");
-    expect_gradients_exact(c, uniform_noise(0.05), rng, size_t{1} << 30, std::string(name) + " 0.05");
-    expect_gradients_exact(c, uniform_noise(0.3), rng, size_t{1} << 30, std::string(name) + " 0.3");
-    expect_gradients_exact(c, singular, rng, size_t{1} << 30, std::string(name) + " singular");
+  for (Ansatz name : {Ansatz::Default, Ansatz::Strong}) {
+    const Circuit c = make_ansatz({3, 2, name, Entangler::Ring});
+    expect_gradients_exact(c, device, rng, size_t{1} << 30, mode_name(name) + " device");
+    expect_gradients_exact(c, uniform_noise(0.05), rng, size_t{1} << 30, mode_name(name) + " 0.05");
+    expect_gradients_exact(c, uniform_noise(0.3), rng, size_t{1} << 30, mode_name(name) + " 0.3");
+    expect_gradients_exact(c, singular, rng, size_t{1} << 30, mode_name(name) + " singular");
   }
 }
 
@@ -306,7 +307,7 @@ TEST(DensityMatrixGradients, AdjointRestoresStatesWhereInvertingChannelsWouldAmp
   // would amplify rounding past 1 (measured: gradients off by 1e-7 at 0.6, by O(1) at 0.7); the
   // sweep restores exact states instead, from copies or recomputed when copies do not fit.
   Rng rng(123);
-  const Circuit c = make_ansatz({4, 3, "default", "ring"});
+  const Circuit c = make_ansatz({4, 3, Ansatz::Default, Entangler::Ring});
   const size_t one_copy = sizeof(cplx) << 8;  // 4^4 entries
   for (double s : {0.6, 0.7}) {
     const std::string what = "noise " + std::to_string(s);
@@ -327,7 +328,7 @@ TEST(DensityMatrixGradients, ExactForEveryGateKind) {
 
 TEST(DensityMatrixEvaluator, ResultsIndependentOfThreadCountAndBatching) {
   Rng rng(131);
-  const Circuit c = make_ansatz({4, 2, "default", "ring"});
+  const Circuit c = make_ansatz({4, 2, Ansatz::Default, Entangler::Ring});
   DensityMatrixEvaluator ev(c, uniform_noise(0.05));
   const ref::BatchProblem p = ref::random_batch_problem(c, 5, rng);
   const int n = c.n_qubits();
@@ -356,7 +357,7 @@ TEST(DensityMatrixEvaluator, ResultsIndependentOfThreadCountAndBatching) {
 
 TEST(DensityMatrixEvaluator, ShotsEstimateTheNoisyExpectationWithReadoutFlips) {
   Rng rng(132);
-  const Circuit c = make_ansatz({3, 2, "default", "ring"});
+  const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
   NoiseModel m = uniform_noise(0.05);
   m.readout_error = 0.1;
   const DensityMatrixEvaluator ev(c, m);
@@ -375,7 +376,7 @@ TEST(DensityMatrixEvaluator, ShotsEstimateTheNoisyExpectationWithReadoutFlips) {
 }
 
 TEST(DensityMatrixEvaluator, RefusesTooManyQubits) {
-  EXPECT_THROW(DensityMatrixSimulator(make_ansatz({kMaxDensityQubits + 1, 1, "default", "ring"}), NoiseModel{}),
+  EXPECT_THROW(DensityMatrixSimulator(make_ansatz({kMaxDensityQubits + 1, 1, Ansatz::Default, Entangler::Ring}), NoiseModel{}),
                InvalidArgument);
 }
 

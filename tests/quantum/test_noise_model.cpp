@@ -212,7 +212,7 @@ TEST(NoisyCircuit, ChannelsFollowTheirGatesAndChainsCoverEveryEvent) {
   NoiseModel m;
   m.one_qubit = {0.01, 0.02, 0.03};
   m.two_qubit = {0.04, 0.0, 0.05};
-  const Circuit c = make_ansatz({3, 2, "default", "ring"});
+  const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
   const NoisyCircuit nc(c, m);
   // per 1q gate: depolarizing + damping + dephasing; per CNOT: 2q depolarizing + 2 dephasings
   int n1 = 0, n2 = 0;

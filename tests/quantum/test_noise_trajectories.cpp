@@ -9,6 +9,7 @@
 #include "qdiff/core/error.hpp"
 #include "qdiff/quantum/ansatz.hpp"
 #include "qdiff/quantum/density_matrix.hpp"
+#include "qdiff/quantum/statevector_backend.hpp"
 #include "qdiff/quantum/trajectories.hpp"
 #include "noise_reference.hpp"
 
@@ -41,7 +42,7 @@ MeanSe mean_se(const std::vector<double>& x, int t_count, int k) {
 
 TEST(Trajectories, MeanMatchesTheDensityMatrixWithinItsStandardError) {
   Rng rng(201);
-  const Circuit c = make_ansatz({3, 2, "default", "ring"});
+  const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
   for (double s : {0.02, 0.1}) {
     const NoiseModel m = mixed_noise(s);
     const int t_count = 4000, n = c.n_qubits();
@@ -94,7 +95,7 @@ TEST(Trajectories, GradientMeanIsTheExactNoisyGradientWithinItsStandardError) {
   // is differentiated with its branch probabilities frozen (an importance-sampling estimate that is
   // unbiased at every angle), so the per-trajectory gradients average to the exact one.
   Rng rng(202);
-  const Circuit c = make_ansatz({3, 2, "default", "ring"});
+  const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
   const NoiseModel m = mixed_noise(0.1);
   const TrajectorySimulator sim(c, m);
   const DensityMatrixEvaluator dm(c, m);
@@ -155,8 +156,8 @@ TEST(Trajectories, PerTrajectoryAdjointMatchesParameterShiftThroughJumps) {
     Circuit circuit;
     NoiseModel noise;
   };
-  std::vector<Case> cases = {{make_ansatz({3, 2, "default", "ring"}), strong},
-                             {make_ansatz({4, 2, "strong", "ring"}), mixed_noise(0.1)}};
+  std::vector<Case> cases = {{make_ansatz({3, 2, Ansatz::Default, Entangler::Ring}), strong},
+                             {make_ansatz({4, 2, Ansatz::Strong, Entangler::Ring}), mixed_noise(0.1)}};
   for (int trial = 0; trial < 4; ++trial) cases.push_back({ref::random_circuit(1 + trial, 16, rng), mixed_noise(0.2)});
   for (const Case& cs : cases) {
     const TrajectorySimulator sim(cs.circuit, cs.noise);
@@ -169,7 +170,7 @@ TEST(Trajectories, PerTrajectoryAdjointMatchesParameterShiftThroughJumps) {
 
 TEST(Trajectories, RestoredStatesWithoutCopiesGiveTheSameGradient) {
   Rng rng(204);
-  const Circuit c = make_ansatz({3, 2, "default", "ring"});
+  const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
   const TrajectoryEvaluator with(c, mixed_noise(0.25), {30});
   const TrajectoryEvaluator without(c, mixed_noise(0.25), {30, GradMethod::Adjoint, 0, 0});
   const ref::BatchProblem p = ref::random_batch_problem(c, 2, rng);
@@ -182,8 +183,8 @@ TEST(Trajectories, RestoredStatesWithoutCopiesGiveTheSameGradient) {
 
 TEST(Trajectories, NoiselessTrajectoriesAreTheStatevector) {
   Rng rng(205);
-  const Circuit c = make_ansatz({5, 3, "default", "ring"});
-  const BatchEvaluator sv(c);
+  const Circuit c = make_ansatz({5, 3, Ansatz::Default, Entangler::Ring});
+  const StatevectorBackend<cplx> sv(c);
   NoiseModel readout;
   readout.readout_error = 0.1;
   for (const NoiseModel& m : {NoiseModel{}, readout}) {
@@ -206,7 +207,7 @@ TEST(Trajectories, NoiselessTrajectoriesAreTheStatevector) {
 
 TEST(TrajectoryEvaluator, ResultsDependOnTheRngNotOnTheThreadCount) {
   Rng rng(206);
-  const Circuit c = make_ansatz({4, 2, "default", "ring"});
+  const Circuit c = make_ansatz({4, 2, Ansatz::Default, Entangler::Ring});
   TrajectoryEvaluator ev(c, mixed_noise(0.05), {20});
   const ref::BatchProblem p = ref::random_batch_problem(c, 5, rng);
   auto run = [&](int threads, uint64_t seed) {
@@ -227,7 +228,7 @@ TEST(TrajectoryEvaluator, ResultsDependOnTheRngNotOnTheThreadCount) {
 
 TEST(TrajectoryEvaluator, ShotsEstimateTheNoisyExpectation) {
   Rng rng(207);
-  const Circuit c = make_ansatz({3, 2, "default", "ring"});
+  const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
   NoiseModel m = mixed_noise(0.05);
   m.one_qubit.amplitude_damping = 1.0;  // full-strength decay after every single-qubit gate
   m.readout_error = 0.15;

@@ -1,9 +1,12 @@
 // JSON run configuration with a single documented schema (config_schema.cpp).
 // A config file only needs the keys it changes: everything else takes the schema default.
 // Validation is strict: unknown keys (with a "did you mean" suggestion), wrong types and
-// out-of-range values raise ConfigError naming the key and what is allowed.
+// out-of-range values raise ConfigError naming the key and what is allowed. Only the config
+// layer and the top layers (sweep, cli) read a Config by key: the library takes the typed
+// options resolve_options (options.hpp) makes of it.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -19,7 +22,8 @@ struct KeySpec {
   std::string key;                   // dotted: "section.name"
   KeyType type;
   json default_value;
-  double min = -1e300, max = 1e300;  // inclusive range for Int/Float and IntList elements
+  double min = std::numeric_limits<double>::lowest();  // inclusive range for Int/Float and
+  double max = std::numeric_limits<double>::max();     // IntList elements (unbounded if unset)
   std::vector<std::string> choices;  // allowed values for String (empty: any)
   std::string doc;
 };

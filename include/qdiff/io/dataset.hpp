@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/rng.hpp"
 #include "qdiff/io/npy.hpp"
 
@@ -65,16 +66,14 @@ ImageSet load_split(const std::string& path, const std::string& split, const Arr
 // Keeps only images whose label is in `classes` (empty = keep all).
 ImageSet filter_classes(const ImageSet& set, const std::vector<int64_t>& classes);
 
-enum class SubsetMode { Random, Balanced };
 // Exactly n images (n = 0 or n = set.n: all, in shuffled order), chosen with `rng`.
 // Balanced: classes take turns (in a seeded random class order), so counts differ by at most one
 // unless a class runs out, when the others fill in. Throws InvalidArgument if n > set.n.
 ImageSet take_subset(const ImageSet& set, int64_t n, SubsetMode mode, Rng& rng);
 
-// The training images a config describes: data.path, data.split, data.classes, then exactly
-// data.n images (data.subset random|balanced, seeded by data.seed).
-class Config;
-ImageSet load_training_images(const Config& cfg);
+// The training images the data options describe: path, split, classes, then exactly n images
+// (subset random|balanced, seeded by seed).
+ImageSet load_training_images(const DataOptions& data);
 
 // Saves images [N,C,H,W] in [-1,1] as an .npz with key "images", uint8, shape (N,H,W) for C = 1
 // or (N,H,W,C) channels-last otherwise (what numpy users and `qdiff eval` expect), plus "labels"

@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "qdiff/core/rng.hpp"
-#include "qdiff/quantum/evaluator.hpp"
+#include "qdiff/quantum/backend.hpp"
 #include "qdiff/quantum/gradients.hpp"
 #include "qdiff/quantum/noisy_circuit.hpp"
 

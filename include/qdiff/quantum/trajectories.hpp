@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "qdiff/core/rng.hpp"
-#include "qdiff/quantum/evaluator.hpp"
+#include "qdiff/quantum/backend.hpp"
 #include "qdiff/quantum/gradients.hpp"
 #include "qdiff/quantum/noisy_circuit.hpp"
 
