@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The study's protocol measurement (issue: "Protocol first, by measurement"): for each data set,
 # train N = 100 (seed 0) with the quantum and the classical bottleneck under each recipe, save a
-# checkpoint every 2000 steps, and measure FID (and the other metrics) of the EMA weights against
+# checkpoint at every point of the curve (500, 1000, 2000, 4000, 8000 steps), and measure FID (and the other metrics) of the EMA weights against
 # training steps; then compare samplers (DDIM-50, DDIM-200, DDPM-1000) on the 8k-step checkpoint.
 # One training run serves every point of its curve (the checkpoints), so the curve costs one run.
 #
@@ -29,7 +29,7 @@ while (($#)); do
 done
 
 steps=8000         # batch 16: 8k steps see as many images as 2k steps of batch 64
-curve="2000 4000 8000"
+curve="500 1000 2000 4000 8000"   # BreastMNIST: FID is lowest at or before 2k steps
 sampler_step=8000
 
 ref_args() {  # the grid's reference sets: MNIST 5,000 of its test images, MedMNIST the whole test split
@@ -44,10 +44,10 @@ recipe_sets() {
     tailored) echo "--set diffusion.schedule=tailored --set diffusion.timesteps=importance" ;;
   esac
 }
-ckpt() {  # the checkpoint of a step; the last step's is model.bin
+ckpt() {  # ckpt DIR STEP LAST: the checkpoint of a step (the last step's is model.bin); empty if absent
   local f
   f=$(printf '%s/ckpt_%08d.bin' "$1" "$2")
-  [[ -f $f ]] && echo "$f" || echo "$1/model.bin"
+  if [[ -f $f ]]; then echo "$f"; elif [[ $2 == "$3" && -f $1/model.bin ]]; then echo "$1/model.bin"; fi
 }
 
 # train DATASET RECIPE ARM BATCH STEPS EVERY: trains (or resumes) OUT/<dataset>/<recipe>-<arm>-b<batch>,
@@ -67,13 +67,17 @@ train_run() {
     --set train.log_every=100 >"$dir/train.log" 2>&1
 }
 
-# evaluate DIR STEP SAMPLER SAMPLING_STEPS N: metrics of the EMA weights at a checkpoint
+# evaluate DATASET DIR STEP SAMPLER SAMPLING_STEPS N LAST: metrics of the EMA weights at a checkpoint
+# (LAST: the run's final step). A run trained before a point was added lacks its checkpoint: skipped.
 evaluate() {
-  local ds=$1 dir=$2 step=$3 sampler=$4 ssteps=$5 n=$6
+  local ds=$1 dir=$2 step=$3 sampler=$4 ssteps=$5 n=$6 last=$7
   local name=eval_$(printf '%05d' "$step")_${sampler}${ssteps}_n$n
   [[ -f $dir/$name.json ]] && return 0
+  local ck
+  ck=$(ckpt "$dir" "$step" "$last")
+  if [[ -z $ck ]]; then echo "study_protocol.sh: $dir has no checkpoint at step $step: point skipped" >&2; return 0; fi
   # shellcheck disable=SC2046
-  OMP_NUM_THREADS=1 "$qdiff" --log-level warn eval --ckpt "$(ckpt "$dir" "$step")" --n "$n" --sampler "$sampler" \
+  OMP_NUM_THREADS=1 "$qdiff" --log-level warn eval --ckpt "$ck" --n "$n" --sampler "$sampler" \
     --steps "$ssteps" --seed 0 $(ref_args "$ds") --json "$dir/$name.json" >"$dir/$name.txt" 2>&1
 }
 
@@ -83,15 +87,15 @@ curve_job() {
   shift 5
   local points="$*"
   train_run "$ds" "$recipe" "$arm" "$batch" "$total" "${points%% *}"
-  for s in $points; do evaluate "$ds" "$out/$ds/$recipe-$arm-b$batch" "$s" ddim 50 1000; done
+  for s in $points; do evaluate "$ds" "$out/$ds/$recipe-$arm-b$batch" "$s" ddim 50 1000 "$total"; done
 }
 # One job: the sampler comparison on one checkpoint (500 samples each).
 sampler_job() {
   local ds=$1 recipe=$2 arm=$3
   local dir=$out/$ds/$recipe-$arm-b16
-  evaluate "$ds" "$dir" $sampler_step ddim 50 500
-  evaluate "$ds" "$dir" $sampler_step ddim 200 500
-  evaluate "$ds" "$dir" $sampler_step ddpm 1000 500
+  evaluate "$ds" "$dir" $sampler_step ddim 50 500 $steps
+  evaluate "$ds" "$dir" $sampler_step ddim 200 500 $steps
+  evaluate "$ds" "$dir" $sampler_step ddpm 1000 500 $steps
 }
 
 job_list() {
@@ -114,6 +118,6 @@ mkdir -p "$out"
   echo " \"started\": \"$(date -u +%FT%TZ)\", \"jobs\": $jobs, \"threads_per_job\": 1}"
 } >"$out/protocol_run.json"
 export -f train_run evaluate curve_job sampler_job ref_args recipe_sets ckpt
-export qdiff out sampler_step
+export qdiff out sampler_step steps
 job_list | xargs -P "$jobs" -I{} bash -c '{} || echo "job failed: {}" >&2'
 echo "study_protocol.sh: all jobs finished; results in $out"

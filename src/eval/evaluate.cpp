@@ -137,7 +137,7 @@ std::string format_report(const nlohmann::json& r) {
     o << b;
     if (r["fid"].contains("jackknife")) {
       const auto& j = r["fid"]["jackknife"];
-      std::snprintf(b, sizeof b, "   (bias-corrected %.3f, 95%% CI %.3f .. %.3f: jackknife over %lld groups of samples, reference fixed)",
+      std::snprintf(b, sizeof b, "   (bias-corrected %.3f with 95%% CI [%.3f, %.3f]: jackknife over %lld groups of samples, reference fixed)",
                     j["corrected"].get<double>(), j["ci95"][0].get<double>(), j["ci95"][1].get<double>(),
                     static_cast<long long>(j["groups"].get<int64_t>()));
       o << b;
