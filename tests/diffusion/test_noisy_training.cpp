@@ -15,9 +15,11 @@
 #include "qdiff/hybrid/model.hpp"
 #include "qdiff/hybrid/quantum_branch.hpp"
 #include "support/test_support.hpp"
+#include "tiny_images.hpp"
 
 using namespace qdiff;
 using namespace qdiff::diffusion;
+using qdiff::test::tiny_images;
 
 namespace {
 
@@ -30,14 +32,6 @@ RunOptions tiny_run(std::initializer_list<const char*> extra) {
     c.set(kv);
   for (const char* kv : extra) c.set(kv);
   return resolve_options(c);
-}
-
-ImageSet tiny_images(int n) {
-  ImageSet s;
-  s.n = n, s.c = 1, s.h = s.w = 8;
-  Rng rng(3);
-  for (int64_t i = 0; i < s.n * s.image_size(); ++i) s.pixels.push_back(static_cast<float>(rng.uniform() * 2 - 1));
-  return s;
 }
 
 // The weights after `steps` training steps of `run`.
