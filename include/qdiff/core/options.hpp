@@ -52,6 +52,10 @@ struct QuantumOptions {
   // preset), "" without noise.
   std::string noise_key() const;
 };
+// The cross-key rules of the noise keys (noise_options.cpp): noise with simulation = statevector,
+// float precision with a noisy simulation, the device preset (t1, t2 > 0, T2 <= 2 T1) with channel
+// keys or gate errors without it. ConfigError naming the key.
+void check_noise_options(const QuantumOptions& quantum);
 
 struct DiffusionOptions {
   int T = 0;
