@@ -1,8 +1,9 @@
-// Noisy-simulator benchmarks (issue 16): batch-64 forward and forward + gradient (inputs and
+// Noisy-backend benchmarks (issue 16): batch-64 forward and forward + gradient (inputs and
 // weights, adjoint) of the training circuit — make_ansatz n qubits, 3 layers, default ansatz, ring
-// entangler — on the density matrix and with Monte Carlo trajectories.
+// entangler — on the "density_matrix" and "trajectories" backends, made by name from the backend
+// table as the bottleneck branch makes them.
 // Run: ./bench_noise --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
-// Arguments {n, threads, sim, noise}: sim 0 = density matrix, 1 = trajectories (kTrajectories per
+// Arguments {n, threads, sim, noise}: sim 0 = "density_matrix", 1 = "trajectories" (kTrajectories per
 // sample); noise 0 = two-qubit depolarizing p = 0.01 after every CNOT (the Qulacs comparison),
 // 1 = a device preset (T1 = T2 = 100 us, gate times 35 / 300 ns, gate errors 1e-3 / 1e-2: every
 // channel after every gate). An n = 12 density-matrix iteration takes minutes (64 matrices of
@@ -13,15 +14,14 @@
 
 #include "qdiff/core/rng.hpp"
 #include "qdiff/quantum/ansatz.hpp"
-#include "qdiff/quantum/density_matrix.hpp"
-#include "qdiff/quantum/trajectories.hpp"
+#include "qdiff/quantum/backend.hpp"
 
 namespace {
 
 using namespace qdiff;
 using namespace qdiff::quantum;
 constexpr int kBatch = 64;
-constexpr int kTrajectories = 100;
+constexpr int kTrajectories = 64;  // the default of quantum.trajectories
 
 NoiseModel bench_noise(int which) {
   if (which == 0) {
@@ -55,22 +55,19 @@ struct Setup {
 // One training-step call pattern: forward, then (if gradient) backward.
 void run(benchmark::State& state, bool gradient) {
   const int n = state.range(0), threads = state.range(1);
-  const bool trajectories = state.range(2) == 1;
   Setup s(n);
-  const NoiseModel noise = bench_noise(state.range(3));
-  const DensityMatrixEvaluator dm(s.circuit, noise, {GradMethod::Adjoint, threads});
-  const TrajectoryEvaluator traj(s.circuit, noise, {kTrajectories, GradMethod::Adjoint, threads});
+  BackendOptions options;
+  options.threads = threads;
+  options.noise = bench_noise(state.range(3));
+  options.trajectories = kTrajectories;
+  const auto backend = make_backend(state.range(2) == 1 ? "trajectories" : "density_matrix", s.circuit, options);
   uint64_t step = 0;
   for (auto _ : state) {
-    const qdiff::Rng rng = qdiff::Rng(7).fork(step++);
-    if (trajectories) {
-      traj.forward(s.inputs.data(), kBatch, s.weights.data(), rng, s.z.data());
-      if (gradient)
-        traj.backward(s.inputs.data(), kBatch, s.weights.data(), s.dz.data(), rng, s.dinputs.data(), s.dweights.data());
-    } else {
-      dm.forward(s.inputs.data(), kBatch, s.weights.data(), s.z.data());
-      if (gradient) dm.backward(s.inputs.data(), kBatch, s.weights.data(), s.dz.data(), s.dinputs.data(), s.dweights.data());
-    }
+    const qdiff::Rng rng = qdiff::Rng(7).fork(step++);  // one stream per call, as the training branch
+    backend->forward(s.inputs.data(), kBatch, s.weights.data(), s.z.data(), rng);
+    if (gradient)
+      backend->backward(s.inputs.data(), kBatch, s.weights.data(), s.dz.data(), GradMethod::Adjoint,
+                        s.dinputs.data(), s.dweights.data(), rng);
   }
   state.counters["samples/s"] = benchmark::Counter(kBatch, benchmark::Counter::kIsIterationInvariantRate);
 }

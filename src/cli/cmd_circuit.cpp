@@ -18,7 +18,9 @@
 namespace qdiff::cli {
 
 void register_circuit(CLI::App& app) {
-  auto* cmd = app.add_subcommand("circuit", "Print the trained bottleneck circuit of a checkpoint; export it as OpenQASM");
+  auto* cmd = app.add_subcommand("circuit",
+                                 "Print the trained bottleneck circuit of a checkpoint (gates, its noise model and "
+                                 "simulation, <Z_i>); export it as OpenQASM (the ideal gates: OpenQASM has no noise)");
   struct Opts {
     std::string ckpt, qasm;
     std::vector<double> angles;
@@ -57,12 +59,15 @@ void register_circuit(CLI::App& app) {
                 circuit.n_qubits(), spec.ansatz.n_layers, mode_name(spec.ansatz.ansatz).c_str(),
                 mode_name(spec.ansatz.entangler).c_str(),
                 circuit.n_weights(), gates.size(), quantum::circuit_depth(gates, circuit.n_qubits()));
+    std::printf("%s\n", hybrid::noise_summary(spec, lm.options.quantum.simulation).c_str());
     if (!quantum::ansatz_weights_can_train(spec.ansatz.ansatz))
       std::printf("note: this ansatz's weights cannot change <Z_i> (they did not train)\n");
     std::printf("%s", circuit.to_string(x.data(), w.data()).c_str());
     std::vector<double> z(circuit.n_qubits());
-    quantum::make_backend(spec.backend, circuit)->forward(x.data(), 1, w.data(), z.data());
-    std::printf("<Z_i> at these angles:");
+    // the trained model's simulation and noise; a stochastic backend draws from the spec's first stream
+    quantum::make_backend(spec.backend, circuit, spec.backend_options())
+        ->forward(x.data(), 1, w.data(), z.data(), Rng(spec.shot_seed).fork(0));
+    std::printf("<Z_i> at these angles%s:", spec.backend == "trajectories" ? " (a trajectory estimate)" : "");
     for (double v : z) std::printf(" %.4f", v);
     std::printf("\n");
     if (!o->qasm.empty()) {

@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 
 namespace qdiff::cli {
 
@@ -24,6 +25,7 @@ void register_config(CLI::App& app) {
     }
     Config c = o->file.empty() ? Config() : Config::from_file(o->file);
     for (const auto& s : o->sets) c.set(s);
+    resolve_options(c);  // the cross-key rules (noise with the statevector, DDIM steps <= T, ...)
     std::printf("%s\n", c.dump().c_str());
   });
 }

@@ -45,6 +45,20 @@ QuantumOptions quantum_options(const Config& c) {
   o.precision = mode<Precision>(c, "quantum.precision");
   o.shots = c.integer("quantum.shots");
   o.reduce = mode<Reduce>(c, "quantum.reduce");
+  o.simulation = mode<Simulation>(c, "quantum.simulation");
+  o.trajectories = as_int(c.integer("quantum.trajectories"));
+  o.depolarizing = c.number("quantum.depolarizing");
+  o.depolarizing_2q = c.number("quantum.depolarizing_2q");
+  o.amplitude_damping = c.number("quantum.amplitude_damping");
+  o.dephasing = c.number("quantum.dephasing");
+  o.readout_error = c.number("quantum.readout_error");
+  o.t1 = c.number("quantum.t1");
+  o.t2 = c.number("quantum.t2");
+  o.gate_time_1q = c.number("quantum.gate_time_1q");
+  o.gate_time_2q = c.number("quantum.gate_time_2q");
+  o.gate_error_1q = c.number("quantum.gate_error_1q");
+  o.gate_error_2q = c.number("quantum.gate_error_2q");
+  check_noise_options(o);
   return o;
 }
 

@@ -18,6 +18,7 @@
 #include "qdiff/diffusion/quantum_noise.hpp"
 #include "qdiff/diffusion/train_step.hpp"
 #include "qdiff/hybrid/model.hpp"
+#include "qdiff/hybrid/quantum_branch.hpp"
 #include "qdiff/io/png.hpp"
 
 namespace qdiff::diffusion {
@@ -49,6 +50,8 @@ void log_model(const ModelOptions& model_options, const QuantumOptions& quantum,
                model.num_params());
   spdlog::debug("\n{}", model.param_table());
   spdlog::info("{}", hybrid::bottleneck_summary(model_options, quantum, model.spec()));
+  if (model_options.bottleneck == BottleneckKind::Quantum)
+    spdlog::info("{}", hybrid::noise_summary(hybrid::quantum_branch_spec(quantum, 0), quantum.simulation));
   if (const auto w = hybrid::untrainable_ansatz_warning(model_options, quantum); !w.empty()) spdlog::warn("{}", w);
 }
 

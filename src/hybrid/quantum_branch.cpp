@@ -16,6 +16,41 @@ QuantumBranchSpec quantum_branch_spec(const QuantumOptions& quantum, uint64_t se
   s.precision = quantum.precision;
   s.shots = quantum.shots;
   s.shot_seed = seed ^ 0x5eed5407ULL;
+  s.noise = noise_model(quantum);
+  s.trajectories = quantum.trajectories;
+  s.backend = std::string(quantum::simulation_backend(quantum.simulation, s.noise, quantum.n_qubits));
+  return s;
+}
+
+quantum::BackendOptions QuantumBranchSpec::backend_options() const {
+  quantum::BackendOptions o;
+  o.precision = precision;
+  o.noise = noise;
+  o.trajectories = trajectories;
+  return o;
+}
+
+quantum::NoiseModel noise_model(const QuantumOptions& quantum) {
+  if (quantum.t1 > 0) {
+    quantum::DeviceSpec d;
+    d.t1 = quantum.t1, d.t2 = quantum.t2;
+    d.gate_time_1q = quantum.gate_time_1q, d.gate_time_2q = quantum.gate_time_2q;
+    d.error_1q = quantum.gate_error_1q, d.error_2q = quantum.gate_error_2q;
+    d.readout_error = quantum.readout_error;
+    return quantum::NoiseModel::device(d);
+  }
+  quantum::NoiseModel m;
+  m.one_qubit = {quantum.depolarizing, quantum.amplitude_damping, quantum.dephasing};
+  m.two_qubit = {quantum.depolarizing_2q, quantum.amplitude_damping, quantum.dephasing};
+  m.readout_error = quantum.readout_error;
+  m.validate();
+  return m;
+}
+
+std::string noise_summary(const QuantumBranchSpec& spec, Simulation requested) {
+  std::string s = "quantum noise: " + spec.noise.describe() + "; simulation " + spec.backend;
+  if (requested == Simulation::Auto) s += " (quantum.simulation = auto)";
+  if (spec.backend == "trajectories") s += ", " + std::to_string(spec.trajectories) + " trajectories per sample";
   return s;
 }
 
@@ -51,7 +86,7 @@ void adaptive_pool_backward(T* dx, const T* dy, int B, int C, int n) {
 template <class T>
 QuantumBranchT<T>::QuantumBranchT(QuantumBranchSpec spec)
     : spec_(std::move(spec)),
-      backend_(quantum::make_backend(spec_.backend, quantum::make_ansatz(spec_.ansatz), {spec_.precision})) {
+      backend_(quantum::make_backend(spec_.backend, quantum::make_ansatz(spec_.ansatz), spec_.backend_options())) {
   if (spec_.shots < 0) throw InvalidArgument("quantum.shots must be >= 0");
 }
 

@@ -3,13 +3,19 @@
 // nothing references, and with it such a registration.)
 #include "qdiff/core/error.hpp"
 #include "qdiff/quantum/backend.hpp"
+#include "qdiff/quantum/density_matrix_backend.hpp"
 #include "qdiff/quantum/statevector_backend.hpp"
+#include "qdiff/quantum/trajectory_backend.hpp"
 
 namespace qdiff::quantum {
 namespace {
 
 constexpr BackendEntry kBackends[] = {
-    {"statevector", "exact statevector simulation on the CPU (double or float amplitudes)", &make_statevector_backend},
+    {"statevector", "exact statevector simulation on the CPU (double or float amplitudes), no noise", &make_statevector_backend},
+    {"density_matrix", "exact simulation of the noisy circuit on its density matrix (double; up to about 12 qubits)",
+     &make_density_matrix_backend},
+    {"trajectories", "Monte Carlo trajectories of the noisy circuit on statevectors (double; larger circuits)",
+     &make_trajectory_backend},
 };
 
 }  // namespace
@@ -23,6 +29,17 @@ std::unique_ptr<Backend> make_backend(std::string_view name, Circuit circuit, co
     known += (known.empty() ? "" : ", ") + std::string(b.name);
   }
   throw InvalidArgument("unknown quantum backend '" + std::string(name) + "' (known: " + known + ")");
+}
+
+std::string_view simulation_backend(Simulation simulation, const NoiseModel& noise, int n_qubits) {
+  switch (simulation) {
+    case Simulation::Statevector: return "statevector";
+    case Simulation::DensityMatrix: return "density_matrix";
+    case Simulation::Trajectories: return "trajectories";
+    case Simulation::Auto: break;
+  }
+  if (noise.is_noiseless()) return "statevector";
+  return n_qubits <= kAutoDensityMatrixQubits ? "density_matrix" : "trajectories";
 }
 
 }  // namespace qdiff::quantum

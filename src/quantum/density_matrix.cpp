@@ -7,7 +7,6 @@
 #include "qdiff/core/error.hpp"
 #include "qdiff/quantum/kernels.hpp"
 #include "qdiff/quantum/noise_kernels.hpp"
-#include "qdiff/quantum/sampling.hpp"
 
 namespace qdiff::quantum {
 namespace {
@@ -219,52 +218,6 @@ void DensityMatrixSimulator::adjoint(const double* angles, const double* c, doub
           [&](int s, std::vector<cplx>& r) { apply_step(s, angles, r); });
     backward_step(k, restored, angles, ws, dangles);
   }
-}
-
-// ---- evaluator ------------------------------------------------------------------------------------
-
-DensityMatrixEvaluator::DensityMatrixEvaluator(Circuit circuit, NoiseModel noise, DensityMatrixOptions options)
-    : sim_(std::move(circuit), std::move(noise)), options_(options) {}
-
-void DensityMatrixEvaluator::forward(const double* inputs, int64_t batch, const double* weights, double* z) const {
-  const int n = n_qubits(), n_in = n_inputs();
-  noisy::for_each_sample<DensityWorkspace>(batch, options_.threads, [&](int64_t b, DensityWorkspace& ws) {
-    std::vector<double> angles(circuit().n_slots());
-    circuit().bind(inputs + b * n_in, weights, angles.data());
-    sim_.forward(angles.data(), ws);
-    sim_.expectation_z(ws, z + b * n);
-  });
-}
-
-void DensityMatrixEvaluator::forward_shots(const double* inputs, int64_t batch, const double* weights, int64_t shots,
-                                           const Rng& rng, double* z) const {
-  if (shots <= 0) throw InvalidArgument("forward_shots: shots must be > 0 (use forward for exact values)");
-  const int n = n_qubits(), n_in = n_inputs();
-  const uint64_t dim = uint64_t{1} << n;
-  noisy::for_each_sample<DensityWorkspace>(batch, options_.threads, [&](int64_t b, DensityWorkspace& ws) {
-    std::vector<double> angles(circuit().n_slots());
-    circuit().bind(inputs + b * n_in, weights, angles.data());
-    sim_.forward(angles.data(), ws);
-    std::vector<cplx> amps(dim);  // amplitudes with |amp|^2 = diag(rho), for the Born sampler
-    for (uint64_t i = 0; i < dim; ++i) amps[i] = std::sqrt(std::max(ws.rho[i * (dim + 1)].real(), 0.0));
-    Rng r = rng.fork(static_cast<uint64_t>(b));
-    std::vector<uint64_t> bits = sample_bitstrings(amps.data(), n, shots, r);
-    noisy::apply_readout_error(bits, n, noise().readout_error, r);
-    z_from_samples(bits.data(), shots, n, z + b * n);
-  });
-}
-
-void DensityMatrixEvaluator::backward(const double* inputs, int64_t batch, const double* weights, const double* dz,
-                                      double* dinputs, double* dweights) const {
-  const int n = n_qubits();
-  noisy::backward_through_bind<DensityWorkspace>(
-      circuit(), inputs, batch, weights, options_.threads, dinputs, dweights,
-      [&](int64_t b, const double* angles, double* dangles, DensityWorkspace& ws) {
-        if (options_.gradient == GradMethod::Adjoint)
-          sim_.adjoint(angles, dz + b * n, dangles, ws, options_.copy_bytes);
-        else
-          sim_.parameter_shift(angles, dz + b * n, dangles, ws);
-      });
 }
 
 }  // namespace qdiff::quantum

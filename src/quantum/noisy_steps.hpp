@@ -1,10 +1,8 @@
 // Internal to src/quantum: what the density-matrix and trajectory simulators share — products of
 // chains and their derivatives, two-qubit gates in the four forms a vectorised density matrix
 // needs, the plan of which states the adjoint sweep restores instead of inverting, and the
-// evaluators' batch loops.
+// readout flips of sampled bits.
 #pragma once
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -116,39 +114,5 @@ void restore_input(const CheckpointPlan& plan, int k, int n_prefix, const std::v
 // Flips bit q (q < n) of every sample independently with probability p, the readout error; draws
 // nothing when p = 0.
 void apply_readout_error(std::vector<uint64_t>& samples, int n, double p, Rng& rng);
-
-// ---- batch loops ------------------------------------------------------------------------------------
-inline int thread_count(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
-
-// sample(b, ws) for every b in [0, batch) in parallel, one Workspace per thread.
-template <class Workspace, class Sample>
-void for_each_sample(int64_t batch, int threads, Sample&& sample) {
-#pragma omp parallel num_threads(thread_count(threads))
-  {
-    Workspace ws;
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t b = 0; b < batch; ++b) sample(b, ws);
-  }
-}
-
-// The evaluators' backward: angle_grad(b, angles, dangles, ws) ADDS dL_b/dangles for sample b
-// (angles bound from its inputs); the chain rule through Circuit::bind gives dinputs[b, :] +=
-// and dweights += sum_b, reduced in sample order so results do not depend on the thread count.
-template <class Workspace, class AngleGrad>
-void backward_through_bind(const Circuit& circuit, const double* inputs, int64_t batch, const double* weights,
-                           int threads, double* dinputs, double* dweights, AngleGrad&& angle_grad) {
-  const int n_in = circuit.n_inputs(), n_w = circuit.n_weights(), n_s = circuit.n_slots();
-  std::vector<double> dw_per_sample(dweights ? batch * n_w : 0, 0.0);  // [B, n_weights]
-  for_each_sample<Workspace>(batch, threads, [&](int64_t b, Workspace& ws) {
-    std::vector<double> angles(n_s), dangles(n_s, 0.0);
-    circuit.bind(inputs + b * n_in, weights, angles.data());
-    angle_grad(b, angles.data(), dangles.data(), ws);
-    circuit.bind_backward(dangles.data(), dinputs ? dinputs + b * n_in : nullptr,
-                          dweights ? dw_per_sample.data() + b * n_w : nullptr);
-  });
-  if (dweights)
-    for (int64_t b = 0; b < batch; ++b)
-      for (int k = 0; k < n_w; ++k) dweights[k] += dw_per_sample[b * n_w + k];
-}
 
 }  // namespace qdiff::quantum::noisy

@@ -7,7 +7,6 @@
 #include "qdiff/core/error.hpp"
 #include "qdiff/quantum/kernels.hpp"
 #include "qdiff/quantum/noise_kernels.hpp"
-#include "qdiff/quantum/sampling.hpp"
 
 namespace qdiff::quantum {
 namespace {
@@ -256,95 +255,6 @@ void TrajectorySimulator::adjoint(const double* angles, const Trajectory& traj, 
           [&](int s, std::vector<cplx>& v) { apply_step(s, angles, traj, v); });
     backward_step(k, restored, angles, traj, ws, dangles);
   }
-}
-
-// ---- evaluator ------------------------------------------------------------------------------------
-
-TrajectoryEvaluator::TrajectoryEvaluator(Circuit circuit, NoiseModel noise, TrajectoryOptions options)
-    : sim_(std::move(circuit), std::move(noise)), options_(options) {
-  if (options_.trajectories < 1) throw InvalidArgument("trajectories: the number of trajectories must be >= 1");
-}
-
-int TrajectoryEvaluator::trajectories() const { return sim_.noisy().channels().empty() ? 1 : options_.trajectories; }
-
-namespace {
-// Per-thread scratch of the evaluator: the simulator's workspace, a trajectory, angles.
-struct EvalScratch {
-  TrajectoryWorkspace ws;
-  Trajectory traj;
-  std::vector<double> angles;
-};
-}  // namespace
-
-void TrajectoryEvaluator::trajectory_values(const double* inputs, int64_t batch, const double* weights,
-                                            const Rng& rng, double* f) const {
-  const int n = n_qubits(), n_in = n_inputs(), t_count = trajectories();
-  noisy::for_each_sample<EvalScratch>(batch, options_.threads, [&](int64_t b, EvalScratch& s) {
-    s.angles.resize(circuit().n_slots());
-    circuit().bind(inputs + b * n_in, weights, s.angles.data());
-    const Rng sample_rng = rng.fork(static_cast<uint64_t>(b));
-    for (int t = 0; t < t_count; ++t) {
-      Rng r = sample_rng.fork(static_cast<uint64_t>(t));
-      sim_.sample(s.angles.data(), r, s.ws, s.traj);
-      sim_.expectation_z(s.ws, f + (b * t_count + t) * n);
-    }
-  });
-}
-
-void TrajectoryEvaluator::forward(const double* inputs, int64_t batch, const double* weights, const Rng& rng,
-                                  double* z) const {
-  const int n = n_qubits(), t_count = trajectories();
-  std::vector<double> f(batch * t_count * n);
-  trajectory_values(inputs, batch, weights, rng, f.data());
-  for (int64_t b = 0; b < batch; ++b)
-    for (int q = 0; q < n; ++q) {
-      double s = 0;
-      for (int t = 0; t < t_count; ++t) s += f[(b * t_count + t) * n + q];
-      z[b * n + q] = s / t_count;
-    }
-}
-
-void TrajectoryEvaluator::forward_shots(const double* inputs, int64_t batch, const double* weights, int64_t shots,
-                                        const Rng& rng, double* z) const {
-  if (shots <= 0) throw InvalidArgument("forward_shots: shots must be > 0 (use forward for exact values)");
-  const int n = n_qubits(), n_in = n_inputs(), t_count = trajectories();
-  const int used = static_cast<int>(std::min<int64_t>(t_count, shots));
-  noisy::for_each_sample<EvalScratch>(batch, options_.threads, [&](int64_t b, EvalScratch& s) {
-    s.angles.resize(circuit().n_slots());
-    circuit().bind(inputs + b * n_in, weights, s.angles.data());
-    const Rng sample_rng = rng.fork(static_cast<uint64_t>(b));
-    std::vector<double> acc(n, 0.0), zt(n);
-    for (int t = 0; t < used; ++t) {
-      Rng r = sample_rng.fork(static_cast<uint64_t>(t));
-      sim_.sample(s.angles.data(), r, s.ws, s.traj);
-      const int64_t count = shots / t_count + (t < shots % t_count ? 1 : 0);
-      std::vector<uint64_t> bits = sample_bitstrings(s.ws.psi.data(), n, count, r);
-      noisy::apply_readout_error(bits, n, noise().readout_error, r);
-      z_from_samples(bits.data(), count, n, zt.data());
-      for (int q = 0; q < n; ++q) acc[q] += zt[q];
-    }
-    for (int q = 0; q < n; ++q) z[b * n + q] = acc[q] / used;
-  });
-}
-
-void TrajectoryEvaluator::backward(const double* inputs, int64_t batch, const double* weights, const double* dz,
-                                   const Rng& rng, double* dinputs, double* dweights) const {
-  const int n = n_qubits(), t_count = trajectories();
-  noisy::backward_through_bind<EvalScratch>(
-      circuit(), inputs, batch, weights, options_.threads, dinputs, dweights,
-      [&](int64_t b, const double* angles, double* dangles, EvalScratch& s) {
-        std::vector<double> c(dz + b * n, dz + (b + 1) * n);
-        for (double& x : c) x /= t_count;  // the gradient of the mean over trajectories
-        const Rng sample_rng = rng.fork(static_cast<uint64_t>(b));
-        for (int t = 0; t < t_count; ++t) {
-          Rng r = sample_rng.fork(static_cast<uint64_t>(t));
-          sim_.sample(angles, r, s.ws, s.traj);
-          if (options_.gradient == GradMethod::Adjoint)
-            sim_.adjoint(angles, s.traj, c.data(), dangles, s.ws, options_.copy_bytes);
-          else
-            sim_.parameter_shift(angles, s.traj, c.data(), dangles, s.ws);
-        }
-      });
 }
 
 }  // namespace qdiff::quantum

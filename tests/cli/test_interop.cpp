@@ -16,19 +16,17 @@
 #include "qdiff/io/png.hpp"
 #include "qdiff/io/safetensors.hpp"
 #include "qdiff/nn/checkpoint.hpp"
+#include "qdiff_run.hpp"
 #include "support/test_support.hpp"
 
 using namespace qdiff;
+using qdiff::test::qdiff_run;
 using qdiff::test::repo_path;
 using qdiff::test::run_command;
 using qdiff::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-int qdiff_run(const std::string& args, std::string* out) {
-  return run_command("cd " + repo_path("") + " && " + std::string(QDIFF_BINARY) + " " + args + " </dev/null", out);
-}
 
 bool has(const std::string& out, const std::string& what) { return out.find(what) != std::string::npos; }
 

@@ -11,18 +11,16 @@
 #include "qdiff/core/version.hpp"
 #include "qdiff/io/npz.hpp"
 #include "qdiff/nn/checkpoint.hpp"
+#include "qdiff_run.hpp"
 #include "support/test_support.hpp"
 
 using namespace qdiff;
+using qdiff::test::qdiff_run;
 using qdiff::test::repo_path;
 using qdiff::test::run_command;
 using qdiff::test::TempDir;
 
 namespace {
-
-int qdiff_run(const std::string& args, std::string* out) {
-  return run_command("cd " + repo_path("") + " && " + std::string(QDIFF_BINARY) + " " + args + " </dev/null", out);
-}
 
 std::vector<double> losses(const std::string& csv) {
   std::ifstream in(csv);

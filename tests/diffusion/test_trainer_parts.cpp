@@ -15,9 +15,11 @@
 #include "qdiff/diffusion/train_step.hpp"
 #include "qdiff/diffusion/training_state.hpp"
 #include "support/test_support.hpp"
+#include "tiny_images.hpp"
 
 using namespace qdiff;
 using namespace qdiff::diffusion;
+using qdiff::test::tiny_images;
 
 namespace {
 
@@ -34,14 +36,6 @@ RunOptions tiny_run(uint64_t seed, int64_t shots = 64) {
   c.set_value("train.seed", seed);
   c.set_value("quantum.shots", shots);
   return resolve_options(c);
-}
-
-ImageSet tiny_images(int n) {
-  ImageSet s;
-  s.n = n, s.c = 1, s.h = s.w = 8;
-  Rng rng(3);
-  for (int64_t i = 0; i < s.n * s.image_size(); ++i) s.pixels.push_back(static_cast<float>(rng.uniform() * 2 - 1));
-  return s;
 }
 
 bool same_bits(std::span<const float> a, std::span<const float> b) {

@@ -80,6 +80,35 @@ TEST(QuantumBackend, RegistryMakesTheStatevectorBackendInEitherPrecision) {
   }
 }
 
+TEST(QuantumBackend, TheNoisyBackendsAreRegisteredAndAutoChoosesBySize) {
+  std::vector<std::string> names;
+  for (const BackendEntry& b : backends()) names.emplace_back(b.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"statevector", "density_matrix", "trajectories"}));
+  NoiseModel noisy;
+  noisy.two_qubit.depolarizing = 1e-3;
+  NoiseModel readout;
+  readout.readout_error = 0.01;
+  EXPECT_EQ(simulation_backend(Simulation::Auto, NoiseModel{}, 20), "statevector");
+  EXPECT_EQ(simulation_backend(Simulation::Auto, noisy, kAutoDensityMatrixQubits), "density_matrix");
+  EXPECT_EQ(simulation_backend(Simulation::Auto, readout, 2), "density_matrix");
+  EXPECT_EQ(simulation_backend(Simulation::Auto, noisy, kAutoDensityMatrixQubits + 1), "trajectories");
+  EXPECT_EQ(simulation_backend(Simulation::DensityMatrix, NoiseModel{}, 3), "density_matrix");
+  EXPECT_EQ(simulation_backend(Simulation::Trajectories, noisy, 3), "trajectories");
+  EXPECT_EQ(simulation_backend(Simulation::Statevector, noisy, 3), "statevector");
+  // every simulation name is a backend name (auto aside)
+  for (Simulation sim : {Simulation::Statevector, Simulation::DensityMatrix, Simulation::Trajectories})
+    EXPECT_EQ(simulation_backend(sim, noisy, 3), mode_name(sim));
+  // the statevector backend has no channels: a noisy model is an error that says so
+  BackendOptions o;
+  o.noise = readout;
+  try {
+    make_backend("statevector", make_ansatz({3, 1, Ansatz::Default, Entangler::Ring}), o);
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("readout error 0.01"), std::string::npos) << e.what();
+  }
+}
+
 TEST(QuantumBackend, ParameterShiftWorksOnAnyBackendAndMatchesTheStatevectorAdjoint) {
   Rng rng(51);
   for (const Circuit& c : {make_ansatz({4, 2, Ansatz::Strong, Entangler::Ring}), ref::random_circuit(4, 25, rng)}) {

@@ -1,8 +1,8 @@
 // The density-matrix simulator: its kernels against dense Kronecker-product references on random
 // states, whole noisy circuits against a dense event-by-event reference, physicality (trace,
-// Hermiticity, positivity), the zero-noise limit against the statevector evaluator, gradients
-// (parameter shift vs finite differences, adjoint vs parameter shift, weak to singular noise),
-// batching, and finite shots.
+// Hermiticity, positivity), the zero-noise limit against the statevector backend, gradients of the
+// "density_matrix" backend (its parameter shift through the Backend interface vs finite differences,
+// its adjoint vs parameter shift, weak to singular noise), batching, and finite shots.
 #include <gtest/gtest.h>
 
 #include <Eigen/Eigenvalues>
@@ -11,6 +11,7 @@
 #include "qdiff/core/error.hpp"
 #include "qdiff/quantum/ansatz.hpp"
 #include "qdiff/quantum/density_matrix.hpp"
+#include "qdiff/quantum/density_matrix_backend.hpp"
 #include "qdiff/quantum/statevector_backend.hpp"
 #include "qdiff/quantum/noise_kernels.hpp"
 #include "noise_reference.hpp"
@@ -237,7 +238,7 @@ TEST(DensityMatrix, StaysATracePreservingHermitianPositiveState) {
   }
 }
 
-TEST(DensityMatrix, ZeroNoiseEqualsTheStatevectorEvaluator) {
+TEST(DensityMatrix, ZeroNoiseEqualsTheStatevectorBackend) {
   Rng rng(113);
   for (int trial = 0; trial < 6; ++trial) {
     const int n = 2 + trial % 4;
@@ -247,13 +248,13 @@ TEST(DensityMatrix, ZeroNoiseEqualsTheStatevectorEvaluator) {
     std::vector<double> z_sv(p.c.size()), z_dm(p.c.size());
     sv.forward(p.inputs.data(), p.batch, p.weights.data(), z_sv.data());
     for (GradMethod g : {GradMethod::Adjoint, GradMethod::ParameterShift}) {
-      const DensityMatrixEvaluator dm(c, NoiseModel{}, {g});
+      const DensityMatrixBackend dm(c, NoiseModel{});
       dm.forward(p.inputs.data(), p.batch, p.weights.data(), z_dm.data());
       EXPECT_LT(max_abs_diff(z_sv, z_dm), 1e-12) << trial;
       std::vector<double> di_sv(p.inputs.size(), 0.0), dw_sv(p.weights.size(), 0.0);
       std::vector<double> di_dm(p.inputs.size(), 0.0), dw_dm(p.weights.size(), 0.0);
       sv.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), GradMethod::Adjoint, di_sv.data(), dw_sv.data());
-      dm.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), di_dm.data(), dw_dm.data());
+      dm.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), g, di_dm.data(), dw_dm.data());
       EXPECT_LT(max_abs_diff(di_sv, di_dm), 1e-11) << trial;
       EXPECT_LT(max_abs_diff(dw_sv, dw_dm), 1e-11) << trial;
     }
@@ -262,9 +263,10 @@ TEST(DensityMatrix, ZeroNoiseEqualsTheStatevectorEvaluator) {
 
 // ---- gradients --------------------------------------------------------------------------------------
 
-ref::BatchGrads gradient(const DensityMatrixEvaluator& ev, const ref::BatchProblem& p) {
+ref::BatchGrads gradient(const DensityMatrixBackend& ev, const ref::BatchProblem& p,
+                         GradMethod method = GradMethod::Adjoint) {
   ref::BatchGrads g{std::vector<double>(p.inputs.size(), 0.0), std::vector<double>(p.weights.size(), 0.0)};
-  ev.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), g.dinputs.data(), g.dweights.data());
+  ev.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), method, g.dinputs.data(), g.dweights.data());
   return g;
 }
 
@@ -272,9 +274,9 @@ ref::BatchGrads gradient(const DensityMatrixEvaluator& ev, const ref::BatchProbl
 // parameter shift (with the given copy budget).
 void expect_gradients_exact(const Circuit& c, const NoiseModel& m, Rng& rng, size_t copy_bytes, const std::string& what) {
   const ref::BatchProblem p = ref::random_batch_problem(c, 2, rng);
-  const DensityMatrixEvaluator shift(c, m, {GradMethod::ParameterShift});
-  const DensityMatrixEvaluator adj(c, m, {GradMethod::Adjoint, 0, copy_bytes});
-  const ref::BatchGrads ps = gradient(shift, p), ad = gradient(adj, p);
+  const DensityMatrixBackend shift(c, m);
+  const DensityMatrixBackend adj(c, m, copy_bytes);
+  const ref::BatchGrads ps = gradient(shift, p, GradMethod::ParameterShift), ad = gradient(adj, p);
   const ref::BatchGrads fd = ref::central_differences(
       [&](const double* in, const double* w, double* z) { shift.forward(in, p.batch, w, z); }, p);
   EXPECT_LT(max_abs_diff(ps.dinputs, fd.dinputs), 1e-7) << what << ": shift vs finite differences (inputs)";
@@ -326,10 +328,10 @@ TEST(DensityMatrixGradients, ExactForEveryGateKind) {
   }
 }
 
-TEST(DensityMatrixEvaluator, ResultsIndependentOfThreadCountAndBatching) {
+TEST(DensityMatrixBackend, ResultsIndependentOfThreadCountAndBatching) {
   Rng rng(131);
   const Circuit c = make_ansatz({4, 2, Ansatz::Default, Entangler::Ring});
-  DensityMatrixEvaluator ev(c, uniform_noise(0.05));
+  DensityMatrixBackend ev(c, uniform_noise(0.05));
   const ref::BatchProblem p = ref::random_batch_problem(c, 5, rng);
   const int n = c.n_qubits();
   std::vector<double> z1(p.c.size()), z2(p.c.size());
@@ -349,18 +351,19 @@ TEST(DensityMatrixEvaluator, ResultsIndependentOfThreadCountAndBatching) {
   }
   // backward accumulates
   ref::BatchGrads twice = g1;
-  ev.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), twice.dinputs.data(), twice.dweights.data());
+  ev.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), GradMethod::Adjoint, twice.dinputs.data(),
+              twice.dweights.data());
   for (size_t i = 0; i < twice.dweights.size(); ++i) EXPECT_NEAR(twice.dweights[i], 2 * g1.dweights[i], 1e-14);
   for (size_t i = 0; i < twice.dinputs.size(); ++i) EXPECT_NEAR(twice.dinputs[i], 2 * g1.dinputs[i], 1e-14);
   EXPECT_EQ(ev.precision(), Precision::Double);
 }
 
-TEST(DensityMatrixEvaluator, ShotsEstimateTheNoisyExpectationWithReadoutFlips) {
+TEST(DensityMatrixBackend, ShotsEstimateTheNoisyExpectationWithReadoutFlips) {
   Rng rng(132);
   const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
   NoiseModel m = uniform_noise(0.05);
   m.readout_error = 0.1;
-  const DensityMatrixEvaluator ev(c, m);
+  const DensityMatrixBackend ev(c, m);
   const ref::BatchProblem p = ref::random_batch_problem(c, 4, rng);
   const int64_t shots = 20000;
   std::vector<double> exact(p.c.size()), est(p.c.size()), again(p.c.size());
@@ -375,9 +378,22 @@ TEST(DensityMatrixEvaluator, ShotsEstimateTheNoisyExpectationWithReadoutFlips) {
   EXPECT_THROW(ev.forward_shots(p.inputs.data(), p.batch, p.weights.data(), 0, Rng(5), est.data()), InvalidArgument);
 }
 
-TEST(DensityMatrixEvaluator, RefusesTooManyQubits) {
+TEST(DensityMatrixBackend, RefusesTooManyQubitsAndFloat) {
   EXPECT_THROW(DensityMatrixSimulator(make_ansatz({kMaxDensityQubits + 1, 1, Ansatz::Default, Entangler::Ring}), NoiseModel{}),
                InvalidArgument);
+  const Circuit c = make_ansatz({3, 1, Ansatz::Default, Entangler::Ring});
+  EXPECT_THROW(make_backend("density_matrix", make_ansatz({kMaxDensityQubits + 1, 1, Ansatz::Default, Entangler::Ring})),
+               InvalidArgument);
+  BackendOptions o;
+  o.precision = Precision::Float;
+  EXPECT_THROW(make_backend("density_matrix", c, o), InvalidArgument);
+  o.precision = Precision::Double;
+  o.noise = uniform_noise(0.01);
+  o.threads = 1;
+  const auto b = make_backend("density_matrix", c, o);
+  EXPECT_EQ(b->name(), "density_matrix");
+  EXPECT_EQ(b->threads(), 1);
+  EXPECT_EQ(dynamic_cast<const DensityMatrixBackend&>(*b).noise().two_qubit.depolarizing, 0.01);
 }
 
 }  // namespace

@@ -1,16 +1,17 @@
 // Monte Carlo trajectories: the mean of many trajectories against the exact density matrix within
 // its standard error (values and gradients, amplitude damping included), the per-trajectory adjoint
-// against per-trajectory parameter shift, the noiseless limit against the statevector evaluator,
-// thread-count independence, and finite shots.
+// against per-trajectory parameter shift, the noiseless limit against the statevector backend,
+// thread-count independence, the backward differentiating exactly its forward's estimate, and
+// finite shots. The batch API is the "trajectories" backend's.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "qdiff/core/error.hpp"
 #include "qdiff/quantum/ansatz.hpp"
-#include "qdiff/quantum/density_matrix.hpp"
+#include "qdiff/quantum/density_matrix_backend.hpp"
 #include "qdiff/quantum/statevector_backend.hpp"
-#include "qdiff/quantum/trajectories.hpp"
+#include "qdiff/quantum/trajectory_backend.hpp"
 #include "noise_reference.hpp"
 
 namespace qdiff::quantum {
@@ -46,13 +47,14 @@ TEST(Trajectories, MeanMatchesTheDensityMatrixWithinItsStandardError) {
   for (double s : {0.02, 0.1}) {
     const NoiseModel m = mixed_noise(s);
     const int t_count = 4000, n = c.n_qubits();
-    const TrajectoryEvaluator traj(c, m, {t_count});
-    const DensityMatrixEvaluator dm(c, m);
+    const TrajectoryBackend traj(c, m, t_count);
+    const DensityMatrixBackend dm(c, m);
     const ref::BatchProblem p = ref::random_batch_problem(c, 2, rng);
     std::vector<double> exact(p.batch * n), f(p.batch * t_count * n), z(p.batch * n);
     dm.forward(p.inputs.data(), p.batch, p.weights.data(), exact.data());
-    traj.trajectory_values(p.inputs.data(), p.batch, p.weights.data(), Rng(7), f.data());
-    traj.forward(p.inputs.data(), p.batch, p.weights.data(), Rng(7), z.data());
+    traj.trajectory_values(traj.bind_rows(p.inputs.data(), p.batch, p.weights.data()).data(), p.batch, Rng(7),
+                           f.data());
+    traj.forward(p.inputs.data(), p.batch, p.weights.data(), z.data(), Rng(7));
     for (int b = 0; b < p.batch; ++b) {
       const MeanSe ms = mean_se(std::vector<double>(f.begin() + b * t_count * n, f.begin() + (b + 1) * t_count * n),
                                 t_count, n);
@@ -98,13 +100,13 @@ TEST(Trajectories, GradientMeanIsTheExactNoisyGradientWithinItsStandardError) {
   const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
   const NoiseModel m = mixed_noise(0.1);
   const TrajectorySimulator sim(c, m);
-  const DensityMatrixEvaluator dm(c, m);
+  const DensityMatrixBackend dm(c, m);
   const ref::BatchProblem p = ref::random_batch_problem(c, 1, rng);
   const int t_count = 4000, k = c.n_inputs() + c.n_weights();
   const std::vector<double> rows = trajectory_gradients(sim, p, Rng(9), t_count, GradMethod::Adjoint);
   const MeanSe ms = mean_se(rows, t_count, k);
   std::vector<double> di(c.n_inputs(), 0.0), dw(c.n_weights(), 0.0);
-  dm.backward(p.inputs.data(), 1, p.weights.data(), p.c.data(), di.data(), dw.data());
+  dm.backward(p.inputs.data(), 1, p.weights.data(), p.c.data(), GradMethod::Adjoint, di.data(), dw.data());
   std::vector<double> exact(di);
   exact.insert(exact.end(), dw.begin(), dw.end());
   for (int i = 0; i < k; ++i)
@@ -139,13 +141,41 @@ TEST(Trajectories, GradientMeanIsTheExactNoisyGradientWithinItsStandardError) {
   for (int s = 0; s < c.n_slots(); ++s) worst = std::max(worst, std::abs(nms.mean[s] - exact_angles[s]) / nms.se[s]);
   EXPECT_GT(worst, 5.0) << "the renormalised pathwise gradient should be visibly biased";
 
-  // the evaluator's backward is the mean of the same per-trajectory gradients
-  const TrajectoryEvaluator ev(c, m, {t_count});
-  std::vector<double> ei(c.n_inputs(), 0.0), ew(c.n_weights(), 0.0);
-  ev.backward(p.inputs.data(), 1, p.weights.data(), p.c.data(), Rng(9), ei.data(), ew.data());
-  std::vector<double> got(ei);
-  got.insert(got.end(), ew.begin(), ew.end());
-  EXPECT_LT(max_abs_diff(got, ms.mean), 1e-12);
+  // the backend's backward is the mean of the same per-trajectory gradients, by either method
+  const TrajectoryBackend ev(c, m, t_count);
+  for (GradMethod method : {GradMethod::Adjoint, GradMethod::ParameterShift}) {
+    std::vector<double> ei(c.n_inputs(), 0.0), ew(c.n_weights(), 0.0);
+    ev.backward(p.inputs.data(), 1, p.weights.data(), p.c.data(), method, ei.data(), ew.data(), Rng(9));
+    std::vector<double> got(ei);
+    got.insert(got.end(), ew.begin(), ew.end());
+    EXPECT_LT(max_abs_diff(got, ms.mean), method == GradMethod::Adjoint ? 1e-12 : 1e-10) << mode_name(method);
+  }
+}
+
+TEST(TrajectoryBackend, BackwardDifferentiatesTheEstimateItsForwardReturned) {
+  // With Pauli channels only (depolarizing, dephasing) a trajectory's branches depend on its rng
+  // alone, so forward(.., rng) is a smooth function of inputs and weights whose derivative the
+  // backward with the same rng must give exactly: central differences within 1e-7, by both methods.
+  Rng rng(208);
+  const Circuit c = make_ansatz({3, 2, Ansatz::Strong, Entangler::Ring});
+  NoiseModel m;
+  m.one_qubit = {0.05, 0.0, 0.1};
+  m.two_qubit = {0.1, 0.0, 0.05};
+  m.readout_error = 0.02;
+  const TrajectoryBackend traj(c, m, 8);
+  const ref::BatchProblem p = ref::random_batch_problem(c, 2, rng);
+  const ref::BatchGrads fd = ref::central_differences(
+      [&](const double* in, const double* w, double* z) { traj.forward(in, p.batch, w, z, Rng(13)); }, p);
+  for (GradMethod method : {GradMethod::Adjoint, GradMethod::ParameterShift}) {
+    std::vector<double> di(p.inputs.size(), 0.0), dw(p.weights.size(), 0.0);
+    traj.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), method, di.data(), dw.data(), Rng(13));
+    EXPECT_LT(max_abs_diff(di, fd.dinputs), 1e-7) << mode_name(method);
+    EXPECT_LT(max_abs_diff(dw, fd.dweights), 1e-7) << mode_name(method);
+    // another stream's trajectories give another gradient
+    std::vector<double> oi(p.inputs.size(), 0.0), ow(p.weights.size(), 0.0);
+    traj.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), method, oi.data(), ow.data(), Rng(14));
+    EXPECT_GT(max_abs_diff(ow, fd.dweights), 1e-4) << mode_name(method);
+  }
 }
 
 TEST(Trajectories, PerTrajectoryAdjointMatchesParameterShiftThroughJumps) {
@@ -171,12 +201,14 @@ TEST(Trajectories, PerTrajectoryAdjointMatchesParameterShiftThroughJumps) {
 TEST(Trajectories, RestoredStatesWithoutCopiesGiveTheSameGradient) {
   Rng rng(204);
   const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
-  const TrajectoryEvaluator with(c, mixed_noise(0.25), {30});
-  const TrajectoryEvaluator without(c, mixed_noise(0.25), {30, GradMethod::Adjoint, 0, 0});
+  const TrajectoryBackend with(c, mixed_noise(0.25), 30);
+  const TrajectoryBackend without(c, mixed_noise(0.25), 30, 0);
   const ref::BatchProblem p = ref::random_batch_problem(c, 2, rng);
   std::vector<double> d1(p.inputs.size(), 0.0), w1(p.weights.size(), 0.0), d2(d1), w2(w1);
-  with.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), Rng(3), d1.data(), w1.data());
-  without.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), Rng(3), d2.data(), w2.data());
+  with.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), GradMethod::Adjoint, d1.data(), w1.data(),
+                Rng(3));
+  without.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), GradMethod::Adjoint, d2.data(), w2.data(),
+                   Rng(3));
   EXPECT_LT(max_abs_diff(d1, d2), 1e-12);
   EXPECT_LT(max_abs_diff(w1, w2), 1e-12);
 }
@@ -188,33 +220,35 @@ TEST(Trajectories, NoiselessTrajectoriesAreTheStatevector) {
   NoiseModel readout;
   readout.readout_error = 0.1;
   for (const NoiseModel& m : {NoiseModel{}, readout}) {
-    const TrajectoryEvaluator traj(c, m, {50});
+    const TrajectoryBackend traj(c, m, 50);
     EXPECT_EQ(traj.trajectories(), 1);
     const ref::BatchProblem p = ref::random_batch_problem(c, 3, rng);
     std::vector<double> zs(p.c.size()), zt(p.c.size());
     sv.forward(p.inputs.data(), p.batch, p.weights.data(), zs.data());
-    traj.forward(p.inputs.data(), p.batch, p.weights.data(), Rng(1), zt.data());
+    traj.forward(p.inputs.data(), p.batch, p.weights.data(), zt.data(), Rng(1));
     for (double& z : zs) z *= 1 - 2 * m.readout_error;
     EXPECT_LT(max_abs_diff(zs, zt), 1e-12);
     std::vector<double> ds(p.inputs.size(), 0.0), ws(p.weights.size(), 0.0), dt(ds), wt(ws), c2(p.c);
     for (double& x : c2) x *= 1 - 2 * m.readout_error;
     sv.backward(p.inputs.data(), p.batch, p.weights.data(), c2.data(), GradMethod::Adjoint, ds.data(), ws.data());
-    traj.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), Rng(1), dt.data(), wt.data());
+    traj.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), GradMethod::Adjoint, dt.data(), wt.data(),
+                  Rng(1));
     EXPECT_LT(max_abs_diff(ds, dt), 1e-12);
     EXPECT_LT(max_abs_diff(ws, wt), 1e-12);
   }
 }
 
-TEST(TrajectoryEvaluator, ResultsDependOnTheRngNotOnTheThreadCount) {
+TEST(TrajectoryBackend, ResultsDependOnTheRngNotOnTheThreadCount) {
   Rng rng(206);
   const Circuit c = make_ansatz({4, 2, Ansatz::Default, Entangler::Ring});
-  TrajectoryEvaluator ev(c, mixed_noise(0.05), {20});
+  TrajectoryBackend ev(c, mixed_noise(0.05), 20);
   const ref::BatchProblem p = ref::random_batch_problem(c, 5, rng);
   auto run = [&](int threads, uint64_t seed) {
     ev.set_num_threads(threads);
     std::vector<double> z(p.c.size()), di(p.inputs.size(), 0.0), dw(p.weights.size(), 0.0);
-    ev.forward(p.inputs.data(), p.batch, p.weights.data(), Rng(seed), z.data());
-    ev.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), Rng(seed), di.data(), dw.data());
+    ev.forward(p.inputs.data(), p.batch, p.weights.data(), z.data(), Rng(seed));
+    ev.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), GradMethod::Adjoint, di.data(), dw.data(),
+                Rng(seed));
     z.insert(z.end(), di.begin(), di.end());
     z.insert(z.end(), dw.begin(), dw.end());
     return z;
@@ -222,18 +256,21 @@ TEST(TrajectoryEvaluator, ResultsDependOnTheRngNotOnTheThreadCount) {
   const std::vector<double> a = run(1, 4), b = run(2, 4), other = run(2, 5);
   EXPECT_EQ(a, b);
   EXPECT_NE(a, other);
-  EXPECT_THROW(TrajectoryEvaluator(c, mixed_noise(0.05), {0}), InvalidArgument);
+  EXPECT_THROW(TrajectoryBackend(c, mixed_noise(0.05), 0), InvalidArgument);
+  BackendOptions o;
+  o.precision = Precision::Float;
+  EXPECT_THROW(make_backend("trajectories", c, o), InvalidArgument);
   EXPECT_EQ(ev.precision(), Precision::Double);
 }
 
-TEST(TrajectoryEvaluator, ShotsEstimateTheNoisyExpectation) {
+TEST(TrajectoryBackend, ShotsEstimateTheNoisyExpectation) {
   Rng rng(207);
   const Circuit c = make_ansatz({3, 2, Ansatz::Default, Entangler::Ring});
   NoiseModel m = mixed_noise(0.05);
   m.one_qubit.amplitude_damping = 1.0;  // full-strength decay after every single-qubit gate
   m.readout_error = 0.15;
-  const TrajectoryEvaluator traj(c, m, {400});
-  const DensityMatrixEvaluator dm(c, m);
+  const TrajectoryBackend traj(c, m, 400);
+  const DensityMatrixBackend dm(c, m);
   const ref::BatchProblem p = ref::random_batch_problem(c, 2, rng);
   std::vector<double> exact(p.c.size()), z(p.c.size()), again(p.c.size());
   dm.forward(p.inputs.data(), p.batch, p.weights.data(), exact.data());

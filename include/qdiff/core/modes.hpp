@@ -23,6 +23,7 @@ enum class Entangler { Chain, Ring, All };                     // quantum.entang
 enum class GradMethod { Adjoint, ParameterShift };             // quantum.gradient
 enum class Precision { Double, Float };                        // quantum.precision
 enum class Reduce { Pool, Linear };                            // quantum.reduce
+enum class Simulation { Statevector, DensityMatrix, Trajectories, Auto };  // quantum.simulation
 enum class ScheduleKind { Linear, Cosine, Sigmoid, Tailored };  // diffusion.schedule
 enum class TimestepKind { Uniform, Curriculum, Importance };   // diffusion.timesteps
 enum class NoiseKind { Gaussian, Quantum };                    // diffusion.noise
@@ -47,6 +48,7 @@ QDIFF_MODE_NAMES(Entangler, "entangler", "chain", "ring", "all")
 QDIFF_MODE_NAMES(GradMethod, "gradient method", "adjoint", "parameter_shift")
 QDIFF_MODE_NAMES(Precision, "simulator precision", "double", "float")
 QDIFF_MODE_NAMES(Reduce, "reduce", "pool", "linear")
+QDIFF_MODE_NAMES(Simulation, "quantum simulation", "statevector", "density_matrix", "trajectories", "auto")
 QDIFF_MODE_NAMES(ScheduleKind, "diffusion schedule", "linear", "cosine", "sigmoid", "tailored")
 QDIFF_MODE_NAMES(TimestepKind, "timestep sampling", "uniform", "curriculum", "importance")
 QDIFF_MODE_NAMES(NoiseKind, "noise source", "gaussian", "quantum")

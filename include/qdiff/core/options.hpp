@@ -43,7 +43,19 @@ struct QuantumOptions {
   Precision precision{};
   int64_t shots = 0;  // 0: exact <Z_i>
   Reduce reduce{};
+  // hardware noise (hybrid/quantum_branch turns these into a quantum::NoiseModel)
+  Simulation simulation{};
+  int trajectories = 0;
+  double depolarizing = 0, depolarizing_2q = 0, amplitude_damping = 0, dephasing = 0, readout_error = 0;
+  double t1 = 0, t2 = 0, gate_time_1q = 0, gate_time_2q = 0, gate_error_1q = 0, gate_error_2q = 0;  // t1 > 0: device preset
+  // The first noise key that is set ("quantum.depolarizing_2q", ...; "quantum.t1" for the device
+  // preset), "" without noise.
+  std::string noise_key() const;
 };
+// The cross-key rules of the noise keys (noise_options.cpp): noise with simulation = statevector,
+// float precision with a noisy simulation, the device preset (t1, t2 > 0, T2 <= 2 T1) with channel
+// keys or gate errors without it. ConfigError naming the key.
+void check_noise_options(const QuantumOptions& quantum);
 
 struct DiffusionOptions {
   int T = 0;

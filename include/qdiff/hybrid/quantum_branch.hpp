@@ -7,7 +7,10 @@
 // (adjoint differentiation by default, parameter shift as the reference). With shots > 0 the
 // backward uses exact expectations (the usual straight-through treatment of shot noise).
 // The circuit runs on a quantum::Backend (quantum/backend.hpp) chosen by name from the backend
-// table; the branch knows only the interface.
+// table (quantum.simulation; noisy circuits on "density_matrix" or "trajectories"); the branch
+// knows only the interface. Each forward call draws from its own stream (call_stream), and the
+// backward differentiates with the stream of the forward it follows, so a trajectories backward
+// differentiates the very estimate its forward returned; the call counter is checkpointed.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -27,11 +30,22 @@ struct QuantumBranchSpec {
   quantum::GradMethod gradient = quantum::GradMethod::Adjoint;
   quantum::Precision precision = quantum::Precision::Double;  // of the simulated amplitudes
   std::string backend = "statevector";  // a name in quantum::backends()
+  quantum::NoiseModel noise;            // the noisy backends' channels (none: the ideal circuit)
+  int trajectories = 64;                // per sample, for the trajectories backend
   int64_t shots = 0;                    // 0: exact <Z_i>
   uint64_t shot_seed = 0;               // seeds the shot noise and a stochastic backend (forked per forward call)
+
+  quantum::BackendOptions backend_options() const;
 };
 // The branch the quantum options describe; `seed` (train.seed) seeds the shot noise.
 QuantumBranchSpec quantum_branch_spec(const QuantumOptions& quantum, uint64_t seed);
+// The noise model of the quantum.* noise keys: the channel strengths as given (depolarizing after
+// 1-qubit gates, depolarizing_2q after 2-qubit gates, damping and dephasing after every gate), or
+// with quantum.t1 > 0 the device preset quantum::NoiseModel::device; readout error in both.
+quantum::NoiseModel noise_model(const QuantumOptions& quantum);
+// One line for the training log and `qdiff circuit`, e.g. "quantum noise: depolarizing 0 (1q)
+// 0.01 (2q); simulation density_matrix (quantum.simulation = auto)".
+std::string noise_summary(const QuantumBranchSpec& spec, Simulation requested);
 
 // Parameter count of the quantum branch of width `channels` (the U-Net's bottleneck width):
 // reduce (pool: none, linear: Linear(C, nq)), the circuit's weights, read-out Linear(nq, C).

@@ -25,9 +25,16 @@
 // Determinism: every row's result depends only on that row (and its stream), and the weight
 // gradient is reduced serially in row order, so results are bit-identical for any thread count.
 //
-// Adding a backend (a density matrix, noisy trajectories, a GPU): a new file with the class and
-// its factory, and one line in the table of backends.cpp; make_backend(name, ...) then finds it.
+// Noise (noise.hpp) is a backend's business: "statevector" simulates the ideal circuit only,
+// "density_matrix" (density_matrix_backend.hpp) is exact under noise, "trajectories"
+// (trajectory_backend.hpp) a Monte Carlo estimate for larger circuits. The readout error enters
+// the same way in both noisy backends: exact expectations are scaled by 1 - 2 r, and finite shots
+// flip every sampled bit with probability r.
+//
+// Adding a backend (a GPU, ...): a new file with the class and its factory, and one line in the
+// table of backends.cpp; make_backend(name, ...) then finds it.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -38,6 +45,7 @@
 #include "qdiff/core/modes.hpp"
 #include "qdiff/core/rng.hpp"
 #include "qdiff/quantum/circuit.hpp"
+#include "qdiff/quantum/noise.hpp"
 
 namespace qdiff::quantum {
 
@@ -49,6 +57,8 @@ namespace qdiff::quantum {
 using qdiff::Precision;
 // Adjoint (fast, the statevector backend's) or ParameterShift (any backend; what hardware does).
 using qdiff::GradMethod;
+// Which simulation a config asks for (quantum.simulation); see simulation_backend below.
+using qdiff::Simulation;
 
 class Backend {
  public:
@@ -96,12 +106,13 @@ class Backend {
   virtual void angle_gradients(GradMethod method, const double* angles, int64_t rows, const double* dz,
                                const Rng& rng, double* dangles) const;
 
+  // The angle slots of every row of a batch: [batch, n_slots].
+  std::vector<double> bind_rows(const double* inputs, int64_t batch, const double* weights) const;
+
  protected:
   explicit Backend(Circuit circuit);
 
  private:
-  // The angle slots of every row: [batch, n_slots].
-  std::vector<double> bind_rows(const double* inputs, int64_t batch, const double* weights) const;
   std::unique_ptr<const Circuit> circuit_;  // heap-held: a backend's compiled form may point into it
   int threads_ = 0;
 };
@@ -109,6 +120,9 @@ class Backend {
 struct BackendOptions {
   Precision precision = Precision::Double;  // a backend that has only one precision rejects the other
   int threads = 0;                          // Backend::set_num_threads
+  NoiseModel noise;                         // the noisy backends' channels; statevector rejects any noise
+  int trajectories = 64;                    // trajectories per row (the trajectories backend)
+  size_t adjoint_copy_bytes = size_t{1} << 28;  // per thread: states a noisy adjoint sweep may keep
 };
 
 using BackendFactory = std::unique_ptr<Backend> (*)(Circuit circuit, const BackendOptions& options);
@@ -122,5 +136,13 @@ struct BackendEntry {
 std::span<const BackendEntry> backends();
 // The backend called `name` for `circuit`; InvalidArgument naming the known ones otherwise.
 std::unique_ptr<Backend> make_backend(std::string_view name, Circuit circuit, const BackendOptions& options = {});
+
+// Largest circuit `auto` simulates on a density matrix (16 * 4^n bytes per copy: 16 MiB at 10
+// qubits); larger noisy circuits run as trajectories.
+constexpr int kAutoDensityMatrixQubits = 10;
+// The backend name a simulation choice means for an n-qubit circuit with this noise: the named
+// one, or for Auto "statevector" without noise and with noise "density_matrix" up to
+// kAutoDensityMatrixQubits qubits, else "trajectories".
+std::string_view simulation_backend(Simulation simulation, const NoiseModel& noise, int n_qubits);
 
 }  // namespace qdiff::quantum

@@ -4,7 +4,8 @@
 // gates and channels is one 4x4 superoperator pass, and a CNOT, CZ or SWAP with its two-qubit
 // depolarizing one pass over the 16 entries of its qubit pair.
 // Memory: 16 * 4^n bytes per copy of rho (n = 12: 256 MiB), a few copies per thread; practical up
-// to about 12 qubits (kMaxDensityQubits is the hard limit).
+// to about 12 qubits (kMaxDensityQubits is the hard limit). The batched form is the
+// "density_matrix" backend (density_matrix_backend.hpp).
 //
 // Outputs: z_q = (1 - 2 r) Re tr(Z_q rho) with r the readout error (noise.hpp).
 //
@@ -31,7 +32,6 @@
 #include <vector>
 
 #include "qdiff/core/rng.hpp"
-#include "qdiff/quantum/backend.hpp"
 #include "qdiff/quantum/gradients.hpp"
 #include "qdiff/quantum/noisy_circuit.hpp"
 
@@ -81,45 +81,6 @@ class DensityMatrixSimulator {
 
   NoisyCircuit noisy_;
   std::vector<Mat4> channel_superops_;  // [n_channels] (two-qubit channels: unused)
-};
-
-struct DensityMatrixOptions {
-  GradMethod gradient = GradMethod::Adjoint;
-  int threads = 0;                          // OpenMP threads for the batch; 0 = OpenMP's default
-  size_t copy_bytes = size_t{1} << 30;      // per thread: memory for the adjoint's stored states
-};
-
-// Batched evaluation with the layouts and conventions of BatchEvaluator (evaluator.hpp): inputs
-// [B, n_inputs], weights [n_weights], z and dz [B, n_qubits], dinputs [B, n_inputs]; samples in
-// parallel, per-sample results independent of the thread count.
-class DensityMatrixEvaluator {
- public:
-  DensityMatrixEvaluator(Circuit circuit, NoiseModel noise, DensityMatrixOptions options = {});
-
-  const DensityMatrixSimulator& simulator() const { return sim_; }
-  const Circuit& circuit() const { return sim_.circuit(); }
-  const NoiseModel& noise() const { return sim_.noisy().noise(); }
-  const DensityMatrixOptions& options() const { return options_; }
-  int n_qubits() const { return circuit().n_qubits(); }
-  int n_inputs() const { return circuit().n_inputs(); }
-  int n_weights() const { return circuit().n_weights(); }
-  Precision precision() const { return Precision::Double; }
-  void set_num_threads(int threads) { options_.threads = threads; }
-
-  // z[b, q] = (1 - 2 r) Re tr(Z_q rho_b), exact.
-  void forward(const double* inputs, int64_t batch, const double* weights, double* z) const;
-  // `shots` measurements of every qubit per sample, drawn from diag(rho_b) and then flipped by the
-  // readout error, sample b from rng.fork(b); z = mean of (1 - 2 bit). shots must be > 0.
-  void forward_shots(const double* inputs, int64_t batch, const double* weights, int64_t shots, const Rng& rng,
-                     double* z) const;
-  // Gradient of L = sum_b sum_q dz[b, q] z[b, q] (exact expectations) by options().gradient.
-  // ACCUMULATES into dinputs [B, n_inputs] and dweights [n_weights]; either may be null.
-  void backward(const double* inputs, int64_t batch, const double* weights, const double* dz, double* dinputs,
-                double* dweights) const;
-
- private:
-  DensityMatrixSimulator sim_;
-  DensityMatrixOptions options_;
 };
 
 }  // namespace qdiff::quantum

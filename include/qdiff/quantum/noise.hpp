@@ -1,7 +1,8 @@
 // Hardware noise of the bottleneck circuit: which channels act after which gates, how strong they
 // are, and a device-like preset computed from T1, T2 and gate times. The simulators that use it
-// are density_matrix.hpp (exact) and trajectories.hpp (Monte Carlo); a noiseless model
-// (is_noiseless()) is the statevector simulator's business (evaluator.hpp).
+// are density_matrix.hpp (exact) and trajectories.hpp (Monte Carlo), batched as the
+// "density_matrix" and "trajectories" backends (backend.hpp); the "statevector" backend takes
+// only a noiseless model (is_noiseless()).
 //
 // Channels (qubit q = bit q, as everywhere in quantum/):
 //   depolarizing on d = 2^k qubits (k = 1, 2), strength p:

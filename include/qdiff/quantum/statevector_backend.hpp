@@ -32,13 +32,11 @@ class StatevectorBackend final : public Backend {
   void adjoint(const double* angles, int64_t rows, const double* dz, double* dangles) const;
 
  private:
-  // body(r, ws) for every row in parallel, ws: this thread's WorkspaceT<A>.
-  template <class Body>
-  void for_each_row(int64_t rows, Body&& body) const;
   Program program_;
 };
 
-// The "statevector" entry of the backend table: double or float amplitudes as options.precision.
+// The "statevector" entry of the backend table: double or float amplitudes as options.precision;
+// a noisy options.noise is an InvalidArgument (this backend has no channels).
 std::unique_ptr<Backend> make_statevector_backend(Circuit circuit, const BackendOptions& options);
 
 }  // namespace qdiff::quantum

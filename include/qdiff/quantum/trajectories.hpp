@@ -29,13 +29,13 @@
 // rounding).
 //
 // Readout error: <Z_q> -> (1 - 2 r) <Z_q> as in noise.hpp; finite shots flip sampled bits.
+// The batched form, with its rng conventions, is the "trajectories" backend (trajectory_backend.hpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "qdiff/core/rng.hpp"
-#include "qdiff/quantum/backend.hpp"
 #include "qdiff/quantum/gradients.hpp"
 #include "qdiff/quantum/noisy_circuit.hpp"
 
@@ -91,55 +91,6 @@ class TrajectorySimulator {
 
   NoisyCircuit noisy_;
   std::vector<std::vector<double>> pauli_cumulative_;  // [n_channels] Pauli channels' branch CDFs
-};
-
-struct TrajectoryOptions {
-  int trajectories = 100;                   // per sample
-  GradMethod gradient = GradMethod::Adjoint;
-  int threads = 0;                          // OpenMP threads for the batch; 0 = OpenMP's default
-  size_t copy_bytes = size_t{1} << 28;      // per thread: memory for the adjoint's stored states
-};
-
-// Batched evaluation with BatchEvaluator's layouts (evaluator.hpp). Randomness is explicit: sample b,
-// trajectory t draws from rng.fork(b).fork(t), so results depend only on (rng, inputs, weights),
-// never on the thread count, and a backward with the same rng differentiates exactly the estimate
-// its forward returned (the same trajectories). A model without gate noise needs a single trajectory (all would
-// be the same pure state) and uses one.
-class TrajectoryEvaluator {
- public:
-  TrajectoryEvaluator(Circuit circuit, NoiseModel noise, TrajectoryOptions options = {});
-
-  const TrajectorySimulator& simulator() const { return sim_; }
-  const Circuit& circuit() const { return sim_.circuit(); }
-  const NoiseModel& noise() const { return sim_.noisy().noise(); }
-  const TrajectoryOptions& options() const { return options_; }
-  int n_qubits() const { return circuit().n_qubits(); }
-  int n_inputs() const { return circuit().n_inputs(); }
-  int n_weights() const { return circuit().n_weights(); }
-  Precision precision() const { return Precision::Double; }
-  void set_num_threads(int threads) { options_.threads = threads; }
-  // Trajectories actually run per sample (1 without gate noise).
-  int trajectories() const;
-
-  // z[b, q] = mean over trajectories of f[q] (unbiased for the noisy <Z_q>).
-  void forward(const double* inputs, int64_t batch, const double* weights, const Rng& rng, double* z) const;
-  // Per-trajectory values, for error bars: f[(b * T + t) * n + q], T = trajectories().
-  void trajectory_values(const double* inputs, int64_t batch, const double* weights, const Rng& rng,
-                         double* f) const;
-  // Finite shots: trajectory t of sample b measures its state shots / T times (+1 for t < shots % T),
-  // with readout flips; z = mean over the trajectories that got shots of the mean of 1 - 2 bit,
-  // unbiased. shots must be > 0.
-  void forward_shots(const double* inputs, int64_t batch, const double* weights, int64_t shots, const Rng& rng,
-                     double* z) const;
-  // Gradient of L = sum_b sum_q dz[b, q] z[b, q] for the estimate forward(.., rng, ..) returns
-  // (mean of the per-trajectory gradients, options().gradient). ACCUMULATES into dinputs
-  // [B, n_inputs] and dweights [n_weights]; either may be null.
-  void backward(const double* inputs, int64_t batch, const double* weights, const double* dz, const Rng& rng,
-                double* dinputs, double* dweights) const;
-
- private:
-  TrajectorySimulator sim_;
-  TrajectoryOptions options_;
 };
 
 }  // namespace qdiff::quantum
