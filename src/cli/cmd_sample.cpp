@@ -19,7 +19,7 @@ namespace qdiff::cli {
 void register_sample(CLI::App& app) {
   auto* cmd = app.add_subcommand("sample", "Sample images from a checkpoint: PNG grid and .npz");
   struct Opts {
-    std::string ckpt, out = "samples.png", npz, sampler;
+    std::string ckpt, out = "samples.png", npz, sampler, precision;
     int64_t n = 64, steps = 0, seed = 0, batch = 64, nrow = 0, scale = 2;
     double eta = -1;
     bool raw = false;
@@ -32,6 +32,8 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--sampler", o->sampler, "ddpm or ddim (default: the run's sample.sampler)")->check(CLI::IsMember({"ddpm", "ddim"}));
   cmd->add_option("--steps", o->steps, "DDIM steps (default: the run's sample.steps)")->check(CLI::PositiveNumber);
   cmd->add_option("--eta", o->eta, "DDIM eta in [0,1] (default: the run's sample.eta)")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--precision", o->precision, "float32 or bf16 (default: the run's sample.precision)")
+      ->check(CLI::IsMember({"float32", "bf16"}));
   cmd->add_option("--seed", o->seed, "seed of the sampling noise")->capture_default_str();
   cmd->add_option("--batch", o->batch, "images per batch")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(4096)));
   cmd->add_option("--nrow", o->nrow, "images per grid row (default: square)");
@@ -42,11 +44,13 @@ void register_sample(CLI::App& app) {
     if (!o->sampler.empty()) lm.config.set_value("sample.sampler", o->sampler);
     if (o->steps > 0) lm.config.set_value("sample.steps", o->steps);
     if (o->eta >= 0) lm.config.set_value("sample.eta", o->eta);
+    if (!o->precision.empty()) lm.config.set_value("sample.precision", o->precision);
     const auto opt = diffusion::sample_options_from_config(lm.config);
     const auto schedule = diffusion::make_schedule(lm.config);
     auto noise = diffusion::make_noise_source(lm.config, static_cast<uint64_t>(o->seed));
-    spdlog::info("sampling {} images with {} ({} steps, {} noise) from {} ({} weights, step {})", o->n, opt.sampler,
-                 diffusion::steps_per_batch(schedule, opt), noise->name(), o->ckpt, o->raw ? "raw" : "EMA",
+    spdlog::info("sampling {} images with {} ({} steps, {} noise, {}) from {} ({} weights, step {})", o->n, opt.sampler,
+                 diffusion::steps_per_batch(schedule, opt), noise->name(), nn::precision_name(opt.precision), o->ckpt,
+                 o->raw ? "raw" : "EMA",
                  lm.checkpoint.meta.value("step", int64_t(0)));
     const int64_t total = diffusion::steps_per_batch(schedule, opt) * ((o->n + o->batch - 1) / o->batch);
     Progress bar("sample", total);

@@ -57,12 +57,14 @@ const std::vector<KeySpec>& config_schema() {
       {"train.ckpt_every", T::Int, 500, 0, 1e9, {}, "steps between checkpoints (0 = only at the end)"},
       {"train.sample_every", T::Int, 0, 0, 1e9, {}, "steps between preview grids (0 = only at the end)"},
       {"train.threads", T::Int, 0, 0, 256, {}, "OpenMP threads (0 = all cores)"},
+      {"train.precision", T::String, "float32", -1e300, 1e300, {"float32", "bf16"}, "U-Net matrix products: float32 (the reference) or bf16 mixed precision (bfloat16 operands, float32 sums, weights and state; needs AVX512_BF16)"},
       // ---- sampling --------------------------------------------------------------
       {"sample.sampler", T::String, "ddim", -1e300, 1e300, {"ddpm", "ddim"}, "sampler for preview and final grids"},
       {"sample.steps", T::Int, 50, 1, 100000, {}, "DDIM steps (DDPM always uses T)"},
       {"sample.eta", T::Float, 0.0, 0.0, 1.0, {}, "DDIM eta (0 = deterministic)"},
       {"sample.n", T::Int, 64, 1, 1e7, {}, "images in the final grid"},
       {"sample.clip_x0", T::Bool, true, -1e300, 1e300, {}, "clip predicted x0 to [-1, 1]"},
+      {"sample.precision", T::String, "float32", -1e300, 1e300, {"float32", "bf16"}, "U-Net matrix products when sampling: float32 or bf16 (as train.precision)"},
   };
   return schema;
 }

@@ -25,6 +25,13 @@ std::vector<float> generate_images(nn::UNet& model, const Schedule& schedule, No
   const int64_t total = per_batch * ((n + batch - 1) / batch);
   int64_t done_batches = 0;
   const EpsModel f = eps_model(model);
+  // The model runs in the sampling precision, and is handed back in its own.
+  struct PrecisionScope {
+    nn::UNet& m;
+    nn::Precision before;
+    ~PrecisionScope() { m.set_precision(before); }
+  } scope{model, model.precision()};
+  model.set_precision(opt.precision);
   for (int64_t start = 0; start < n; start += batch, ++done_batches) {
     const int B = static_cast<int>(std::min<int64_t>(batch, n - start));
     const int64_t base = done_batches * per_batch;

@@ -20,6 +20,7 @@ SampleOptions sample_options_from_config(const Config& config) {
   o.steps = static_cast<int>(steps);
   o.eta = config.number("sample.eta");
   o.clip_x0 = config.flag("sample.clip_x0");
+  o.precision = nn::precision_from_config(config, "sample.precision");
   return o;
 }
 

@@ -168,6 +168,8 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
 
   // ---- model, optimizer, EMA, diffusion -----------------------------------------------------
   auto model = hybrid::build_model(cfg, data.c, seed, data.h);
+  model->set_precision(nn::precision_from_config(cfg, "train.precision"));
+  const SampleOptions sample_opt = sample_options_from_config(cfg);  // checked now, not at the first preview
   spdlog::info("model: {} arch, {} parameters (per block with --log-level debug)", cfg.str("model.arch"), model->num_params());
   spdlog::debug("\n{}", model->param_table());
   spdlog::info("{}", hybrid::bottleneck_summary(cfg));
@@ -225,7 +227,7 @@ TrainSummary train(const Config& cfg, const TrainOptions& opt) {
     std::vector<float> raw(model->params().begin(), model->params().end());
     std::copy(ema.shadow().begin(), ema.shadow().end(), model->params().begin());
     auto preview_noise = make_noise_source(cfg, seed ^ kPreviewSeedSalt);
-    const auto imgs = generate_images(*model, schedule, *preview_noise, sample_options_from_config(cfg), n, B);
+    const auto imgs = generate_images(*model, schedule, *preview_noise, sample_opt, n, B);
     std::copy(raw.begin(), raw.end(), model->params().begin());
     write_grid(path, imgs, n, model->spec());
   };

@@ -199,14 +199,21 @@ inline void wide_dy(float* dyt, float* dyr, const float* dy, int cout, int Ho, i
         for (int ow = 0; ow < Wo; ++ow) d[ow] = s[ow];
         std::fill(d + Wo, d + Ws, 0.0f);
       }
-  if (dyt) {
-    for (int oh = 0; oh < Ho; ++oh) {
-      for (int ow = 0; ow < Wo; ++ow) {
-        float* d = dyt + (static_cast<size_t>(oh) * Ws + ow) * cout;
-        const float* s = dy + static_cast<size_t>(oh) * Wo + ow;
-        for (int o = 0; o < cout; ++o) d[o] = s[static_cast<size_t>(o) * Ho * Wo];
+  if (dyt) {  // in blocks of 16 channels: 16 contiguous writes per grid position, 16 read streams
+    const size_t P = static_cast<size_t>(Ho) * Wo;
+    for (int o0 = 0; o0 < cout; o0 += 16) {
+      const int o1 = std::min(cout, o0 + 16);
+      for (int oh = 0; oh < Ho; ++oh) {
+        for (int ow = 0; ow < Wo; ++ow) {
+          float* d = dyt + (static_cast<size_t>(oh) * Ws + ow) * cout;
+          const float* src = dy + static_cast<size_t>(oh) * Wo + ow;
+          for (int o = o0; o < o1; ++o) d[o] = src[o * P];
+        }
+        for (int ow = Wo; ow < Ws; ++ow) {
+          float* d = dyt + (static_cast<size_t>(oh) * Ws + ow) * cout;
+          std::fill(d + o0, d + o1, 0.0f);
+        }
       }
-      std::fill(dyt + (static_cast<size_t>(oh) * Ws + Wo) * cout, dyt + static_cast<size_t>(oh + 1) * Ws * cout, 0.0f);
     }
   }
 }
@@ -236,23 +243,28 @@ inline void backward(const Geometry& g, Precision prec, float* dx, const float* 
   row_offsets(st.off, g.cin, k, s, Ws, g.plane(), per);
   float* wf = nullptr;
   bf16::Half* wfh = nullptr;
-  if (dx && s == 1) {  // wf[c, (o, ki, kj)] = w[o, c, k-1-ki, k-1-kj]
+  // Weight transposes run in blocks of kTile rows of the destination, so that neither side jumps
+  // a page per element.
+  constexpr int kTile = 16;
+  if (dx && s == 1) {  // wf[c, (o, ki, kj)] = w[o, c, k-1-ki, k-1-kj]  (kk-1-r reverses (ki, kj))
     row_offsets(st.doff, bf ? (g.cout + 1) / 2 : g.cout, k, 1, Wq, dper, dper);
     wf = st.wflip.get(static_cast<size_t>(g.cin) * g.cout * kk);
-    for (int o = 0; o < g.cout; ++o)
-      for (int c = 0; c < g.cin; ++c)
-        for (int ki = 0; ki < k; ++ki)
-          for (int kj = 0; kj < k; ++kj)
-            wf[(static_cast<size_t>(c) * g.cout + o) * kk + ki * k + kj] =
-                w[((static_cast<size_t>(o) * g.cin + c) * k + (k - 1 - ki)) * k + (k - 1 - kj)];
+    for (int c0 = 0; c0 < g.cin; c0 += kTile)
+      for (int o = 0; o < g.cout; ++o)
+        for (int c = c0; c < std::min(g.cin, c0 + kTile); ++c) {
+          float* d = wf + (static_cast<size_t>(c) * g.cout + o) * kk;
+          const float* src = w + (static_cast<size_t>(o) * g.cin + c) * kk;
+          for (int r = 0; r < kk; ++r) d[r] = src[kk - 1 - r];
+        }
     if (bf) {
       wfh = st.wh.get(static_cast<size_t>(g.cin) * ((g.cout + 1) / 2) * kk * 2);
       weight_channel_pairs(wfh, wf, g.cin, g.cout, kk);
     }
   } else if (dx) {  // W^T [K, cout]
     wf = st.wflip.get(static_cast<size_t>(K) * g.cout);
-    for (int o = 0; o < g.cout; ++o)
-      for (int r = 0; r < K; ++r) wf[static_cast<size_t>(r) * g.cout + o] = w[static_cast<size_t>(o) * K + r];
+    for (int r0 = 0; r0 < K; r0 += kTile)
+      for (int o = 0; o < g.cout; ++o)
+        for (int r = r0; r < std::min(K, r0 + kTile); ++r) wf[static_cast<size_t>(r) * g.cout + o] = w[static_cast<size_t>(o) * K + r];
   }
   const std::vector<TreeLeaf> leaves = tree_leaves(g.N, kBatchLeaf);
 #pragma omp parallel for schedule(static)
@@ -335,14 +347,14 @@ inline void backward(const Geometry& g, Precision prec, float* dx, const float* 
 #pragma omp simd
           for (int q = 0; q < L; ++q) d[q] += c[q];
         }
-        for (int c = 0; c < g.cin; ++c)
+        for (int c = 0; c < g.cin; ++c)  // dx[c][h][w] = phase ((h+p)%s, (w+p)%s) at ((h+p)/s, (w+p)/s)
           for (int h = 0; h < g.H; ++h) {
             const int hp = h + g.p;
-            const float* src = xp + c * per + ((hp % s) * s) * g.plane() + static_cast<size_t>(hp / s) * Ws;
             float* d = dxn + (static_cast<size_t>(c) * g.H + h) * g.W;
-            for (int w2 = 0; w2 < g.W; ++w2) {
-              const int wp = w2 + g.p;
-              d[w2] = src[(wp % s) * g.plane() + wp / s];
+            for (int b = 0; b < s; ++b) {
+              const int w0 = ((b - g.p) % s + s) % s;  // the first w with (w + p) % s == b
+              const float* src = xp + c * per + ((hp % s) * s + b) * g.plane() + static_cast<size_t>(hp / s) * Ws;
+              for (int w2 = w0, j = (w0 + g.p) / s; w2 < g.W; w2 += s, ++j) d[w2] = src[j];
             }
           }
       }

@@ -9,6 +9,7 @@
 
 #include "qdiff/diffusion/noise.hpp"
 #include "qdiff/diffusion/schedule.hpp"
+#include "qdiff/nn/precision.hpp"
 
 namespace qdiff {
 class Config;
@@ -26,8 +27,9 @@ struct SampleOptions {
   int steps = 50;                // DDIM steps S (DDPM always runs all T)
   double eta = 0.0;              // DDIM eta: 0 deterministic, 1 ~ DDPM-like variance
   bool clip_x0 = true;           // clip the predicted x0 to [-1, 1]
+  nn::Precision precision = nn::Precision::Float32;  // the U-Net's arithmetic (generate_images)
 };
-// From sample.{sampler, steps, eta, clip_x0}.
+// From sample.{sampler, steps, eta, clip_x0, precision} (bf16 on a CPU without AVX512_BF16: ConfigError).
 SampleOptions sample_options_from_config(const Config& config);
 
 // DDPM ancestral sampling (Ho et al. 2020, with the x0 clipping of their code), t = T-1 .. 0:
