@@ -52,32 +52,47 @@ inline bool applies(int k, int s, int p, Precision prec) {
   return (prec == Precision::BF16 || gemm::has_kernel()) && !disabled_by_env() && p <= k - 1 && s <= k;
 }
 
-struct Geometry {
-  int N, cin, cout, k, s, p, H, W;
+// How an image [C, H, W] is laid out for a k x k convolution of stride s with padding p, and the
+// wide output grid read from it.
+//   s = 1: rows Ws = W + max(p, k-1-p) wide: the W values, then zeros that serve both as this
+//          row's right padding and the next row's left padding (a row read from column -p starts
+//          in the previous row's zeros); p zero rows above and below; `lead` = p zeros before the
+//          first channel. (Rows W + 2p wide would waste 2p/(W+2p) of the GEMM: 22% at 7x7.)
+//   s > 1: the s x s phases, planes of Hs x Ws = ceil(Hp/s) x ceil(Wp/s).
+// Then `slack` zeros: the wide grid reads up to k-1 past the last plane, the bf16 weight gradient
+// one more pair.
+struct Layout {
+  int C, H, W, k, s, p;
   int Hp() const { return H + 2 * p; }
-  int Wp() const { return W + 2 * p; }
   int Hs() const { return (Hp() + s - 1) / s; }
-  int Ws() const { return (Wp() + s - 1) / s; }
+  int Ws() const { return s == 1 ? W + std::max(p, k - 1 - p) : (W + 2 * p + s - 1) / s; }
+  int lead() const { return s == 1 ? p : 0; }
   size_t plane() const { return static_cast<size_t>(Hs()) * Ws(); }
-  size_t phases() const { return static_cast<size_t>(s) * s * plane(); }  // one channel's planes
+  size_t per() const { return static_cast<size_t>(s) * s * plane(); }  // one channel's planes
+  static constexpr int slack(int k) { return k + 2; }
+  size_t size() const { return lead() + C * per() + slack(k); }
   int Ho() const { return (Hp() - k) / s + 1; }
-  int Wo() const { return (Wp() - k) / s + 1; }
-  int L() const { return Ho() * Ws(); }  // the wide output grid
-  int K() const { return cin * k * k; }
-  // Zeros after the last plane: the wide grid reads up to (k-1)/s past a plane, and the bf16
-  // weight gradient one more pair.
-  int slack() const { return k + 2; }
+  int Wo() const { return (W + 2 * p - k) / s + 1; }
+  int L() const { return Ho() * Ws(); }  // the wide output grid: Ho rows of Ws (columns >= Wo dropped)
 };
 
-// xp [C][s][s][Hs][Ws] + `slack` zeros <- x [C, H, W] zero-padded by p (the phases above).
-inline void pad_phases(float* xp, const float* x, int C, int H, int W, int p, int s, int slack) {
-  const int Hp = H + 2 * p, Wp = W + 2 * p, Hs = (Hp + s - 1) / s, Ws = (Wp + s - 1) / s;
-  const size_t plane = static_cast<size_t>(Hs) * Ws;
-  for (int c = 0; c < C; ++c) {
+struct Geometry {
+  int N, cin, cout, k, s, p, H, W;
+  Layout in() const { return {cin, H, W, k, s, p}; }
+  int K() const { return cin * k * k; }
+};
+
+// xp (l.size() floats) <- x [C, H, W] in layout l.
+inline void pad_image(float* xp, const float* x, const Layout& l) {
+  const int Hs = l.Hs(), Ws = l.Ws(), s = l.s, p = l.p, H = l.H, W = l.W;
+  const size_t plane = l.plane();
+  std::fill(xp, xp + l.lead(), 0.0f);
+  float* img = xp + l.lead();
+  for (int c = 0; c < l.C; ++c) {
     const float* xc = x + static_cast<size_t>(c) * H * W;
     for (int a = 0; a < s; ++a)
       for (int b = 0; b < s; ++b) {
-        float* dst = xp + ((static_cast<size_t>(c) * s + a) * s + b) * plane;
+        float* dst = img + ((static_cast<size_t>(c) * s + a) * s + b) * plane;
         for (int i = 0; i < Hs; ++i) {
           float* row = dst + static_cast<size_t>(i) * Ws;
           const int h = s * i + a - p;
@@ -86,10 +101,9 @@ inline void pad_phases(float* xp, const float* x, int C, int H, int W, int p, in
             continue;
           }
           const float* src = xc + static_cast<size_t>(h) * W;
-          if (s == 1) {  // [p zeros | W values | p zeros]
-            std::fill(row, row + p, 0.0f);
-            for (int w = 0; w < W; ++w) row[p + w] = src[w];
-            std::fill(row + p + W, row + Ws, 0.0f);
+          if (s == 1) {  // [W values | zeros]
+            for (int w = 0; w < W; ++w) row[w] = src[w];
+            std::fill(row + W, row + Ws, 0.0f);
           } else {
             for (int j = 0; j < Ws; ++j) {
               const int w = s * j + b - p;
@@ -99,27 +113,31 @@ inline void pad_phases(float* xp, const float* x, int C, int H, int W, int p, in
         }
       }
   }
-  std::fill(xp + static_cast<size_t>(C) * s * s * plane, xp + static_cast<size_t>(C) * s * s * plane + slack, 0.0f);
+  std::fill(img + l.C * l.per(), img + l.C * l.per() + Layout::slack(l.k), 0.0f);
 }
 
-// off[(c*k + ki)*k + kj] = offset of row (c, ki, kj) in the phases of a [C] image (in elements of
-// a channel's phases `per_channel`).
-inline void row_offsets(std::vector<int>& off, int C, int k, int s, int Ws, size_t plane, size_t per_channel) {
+// off[(c*k + ki)*k + kj] = where row (c, ki, kj) of the im2col matrix starts in an image of
+// layout l with C channels (C = l.C, or ceil(l.C / 2) for its channel pairs).
+inline void row_offsets(std::vector<int>& off, const Layout& l, int C) {
+  const int k = l.k, s = l.s, Ws = l.Ws(), shift = s == 1 ? -l.p : 0;
   off.resize(static_cast<size_t>(C) * k * k);
   for (int c = 0; c < C; ++c)
     for (int ki = 0; ki < k; ++ki)
       for (int kj = 0; kj < k; ++kj)
-        off[(static_cast<size_t>(c) * k + ki) * k + kj] =
-            static_cast<int>(c * per_channel + ((ki % s) * s + kj % s) * plane + (ki / s) * Ws + kj / s);
+        off[(static_cast<size_t>(c) * k + ki) * k + kj] = static_cast<int>(
+            l.lead() + c * l.per() + ((ki % s) * s + kj % s) * l.plane() + (ki / s) * Ws + kj / s + shift);
 }
 
-// Pairs of channels of an image of C planes of `plane` elements: dst [ceil(C/2)][plane] (+ slack
-// zero pairs), the odd last channel paired with zeros.
-inline void channel_pairs(bf16::Pair* dst, const float* src, int C, size_t plane, int slack) {
-  const int C2 = (C + 1) / 2;
+// The channel pairs of an image in layout l: dst (lead, ceil(C/2) x per, slack) with pair
+// (c, c+1) of src's channels, the odd last channel paired with zeros.
+inline void channel_pairs(bf16::Pair* dst, const float* src, const Layout& l) {
+  const int C2 = (l.C + 1) / 2, lead = l.lead();
+  const size_t per = l.per();
+  std::fill(dst, dst + lead, 0u);
   for (int c2 = 0; c2 < C2; ++c2)
-    bf16::to_pairs(dst + c2 * plane, src + 2 * c2 * plane, 2 * c2 + 1 < C ? src + (2 * c2 + 1) * plane : nullptr, plane);
-  std::fill(dst + C2 * plane, dst + C2 * plane + slack, 0u);
+    bf16::to_pairs(dst + lead + c2 * per, src + lead + 2 * c2 * per,
+                   2 * c2 + 1 < l.C ? src + lead + (2 * c2 + 1) * per : nullptr, per);
+  std::fill(dst + lead + C2 * per, dst + lead + C2 * per + Layout::slack(l.k), 0u);
 }
 
 // A weight [M][C][kk] as bfloat16 rows in channel pairs: dst [M][ceil(C/2)][kk][2].
@@ -135,15 +153,16 @@ inline void weight_channel_pairs(bf16::Half* dst, const float* w, int M, int C, 
         }
 }
 
-// out [M, L] = Wt [M][C*kk] x (rows of the [C] image `img` at `off`), in float or in bf16 (`wh` the
-// weight in channel pairs, `pairs` scratch for the image's channel pairs, `off2` their offsets).
-inline void conv_gemm(Precision prec, int M, int L, int C, int kk, const float* w, const bf16::Half* wh,
-                      const float* img, size_t per_channel, int slack, const std::vector<int>& off,
-                      const std::vector<int>& off2, Buf<uint32_t>& pairs, float* out) {
+// out [M, l.L()] = W [M][C*kk] x (rows of the image `img` in layout l at `off`), in float or in
+// bf16 (`wh` the weight in channel pairs, `pairs` scratch for the image's channel pairs, `off2`
+// their offsets).
+inline void conv_gemm(Precision prec, int M, const Layout& l, const float* w, const bf16::Half* wh, const float* img,
+                      const std::vector<int>& off, const std::vector<int>& off2, Buf<uint32_t>& pairs, float* out) {
+  const int L = l.L(), C = l.C, kk = l.k * l.k;
   if (prec == Precision::BF16) {
     const int C2 = (C + 1) / 2;
-    bf16::Pair* ip = pairs.get(C2 * per_channel + slack);
-    channel_pairs(ip, img, C, per_channel, slack);
+    bf16::Pair* ip = pairs.get(l.lead() + C2 * l.per() + Layout::slack(l.k));
+    channel_pairs(ip, img, l);
     thread_local std::vector<int> aoff;
     aoff.resize(M);
     for (int m = 0; m < M; ++m) aoff[m] = m * 2 * C2 * kk;
@@ -159,22 +178,22 @@ inline void conv_gemm(Precision prec, int M, int L, int C, int kk, const float* 
 inline void forward(const Geometry& g, Precision prec, float* y, const float* x, const float* w, const float* b,
                     const Epilogue<float>& ep, std::vector<ShiftedScratch>& work, Buf<uint16_t>& wh,
                     std::vector<int>& off, std::vector<int>& off2) {
-  const int Ws = g.Ws(), Ho = g.Ho(), Wo = g.Wo(), L = g.L(), kk = g.k * g.k;
-  const size_t per = g.phases();
-  row_offsets(off, g.cin, g.k, g.s, Ws, g.plane(), per);
+  const Layout in = g.in();
+  const int Ws = in.Ws(), Ho = in.Ho(), Wo = in.Wo(), L = in.L(), kk = g.k * g.k;
+  row_offsets(off, in, g.cin);
   bf16::Half* whp = nullptr;
   if (prec == Precision::BF16) {
-    row_offsets(off2, (g.cin + 1) / 2, g.k, g.s, Ws, g.plane(), per);
+    row_offsets(off2, in, (g.cin + 1) / 2);
     whp = wh.get(static_cast<size_t>(g.cout) * ((g.cin + 1) / 2) * kk * 2);
     weight_channel_pairs(whp, w, g.cout, g.cin, kk);
   }
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < g.N; ++n) {
     ShiftedScratch& sc = work[omp_get_thread_num()];
-    float* xp = sc.img.get(g.cin * per + g.slack());
+    float* xp = sc.img.get(in.size());
     float* out = sc.out.get(static_cast<size_t>(g.cout) * L);  // [cout, Ho*Ws]
-    pad_phases(xp, x + static_cast<size_t>(n) * g.cin * g.H * g.W, g.cin, g.H, g.W, g.p, g.s, g.slack());
-    conv_gemm(prec, g.cout, L, g.cin, kk, w, whp, xp, per, g.slack(), off, off2, sc.img_pairs, out);
+    pad_image(xp, x + static_cast<size_t>(n) * g.cin * g.H * g.W, in);
+    conv_gemm(prec, g.cout, in, w, whp, xp, off, off2, sc.img_pairs, out);
     for (int o = 0; o < g.cout; ++o) {
       const size_t at = (static_cast<size_t>(n) * g.cout + o) * Ho * Wo;
       const float add = ep.chan ? ep.chan[static_cast<size_t>(n) * g.cout + o] : 0.0f;
@@ -232,22 +251,23 @@ struct BackwardState {
 // sums the partials in the tree.
 inline void backward(const Geometry& g, Precision prec, float* dx, const float* x, const float* w, const float* dy,
                      std::vector<Buf<float>>& parts, BackwardState st) {
-  const int Ws = g.Ws(), Ho = g.Ho(), Wo = g.Wo(), K = g.K(), k = g.k, s = g.s, L = g.L(), kk = k * k;
-  const size_t per = g.phases();
+  const Layout in = g.in();
+  const int Ws = in.Ws(), Ho = in.Ho(), Wo = in.Wo(), K = g.K(), k = g.k, s = g.s, L = in.L(), kk = k * k;
+  const size_t per = in.per();
   const bool bf = prec == Precision::BF16;
   const bool thick = bf || g.cout >= gemm::kThickRows;  // weight gradient on a kernel (else row dot products)
   const int L2 = (L + 1) / 2;                           // bf16: pairs of grid positions
-  // stride 1: dx = conv(dy padded by pd, flipped kernel) on a grid Wq wide
-  const int pd = k - 1 - g.p, Hq = Ho + 2 * pd, Wq = Wo + 2 * pd, Ld = g.H * Wq;
-  const size_t dper = static_cast<size_t>(Hq) * Wq;
-  row_offsets(st.off, g.cin, k, s, Ws, g.plane(), per);
+  // stride 1: dx = conv(dy padded by k-1-p, flipped kernel): output grid H x Wq
+  const Layout dl{g.cout, Ho, Wo, k, 1, k - 1 - g.p};
+  const int Wq = dl.Ws(), Ld = dl.L();
+  row_offsets(st.off, in, g.cin);
   float* wf = nullptr;
   bf16::Half* wfh = nullptr;
   // Weight transposes run in blocks of kTile rows of the destination, so that neither side jumps
   // a page per element.
   constexpr int kTile = 16;
   if (dx && s == 1) {  // wf[c, (o, ki, kj)] = w[o, c, k-1-ki, k-1-kj]  (kk-1-r reverses (ki, kj))
-    row_offsets(st.doff, bf ? (g.cout + 1) / 2 : g.cout, k, 1, Wq, dper, dper);
+    row_offsets(st.doff, dl, bf ? (g.cout + 1) / 2 : g.cout);
     wf = st.wflip.get(static_cast<size_t>(g.cin) * g.cout * kk);
     for (int c0 = 0; c0 < g.cin; c0 += kTile)
       for (int o = 0; o < g.cout; ++o)
@@ -271,7 +291,7 @@ inline void backward(const Geometry& g, Precision prec, float* dx, const float* 
   for (size_t leaf = 0; leaf < leaves.size(); ++leaf) {
     ShiftedScratch& sc = st.work[omp_get_thread_num()];
     float* part = parts[leaf].get(static_cast<size_t>(K) * g.cout + g.cout);  // [dW^T: K x cout | db]
-    float* xp = sc.img.get(g.cin * per + g.slack());
+    float* xp = sc.img.get(in.size());
     // dy on the wide grid: transposed [2*L2, cout] for the weight gradient (thick; its last row
     // zero), rows [cout, L] for the thin weight gradient and the stride > 1 input gradient
     float* dyt = thick ? sc.dyt.get(static_cast<size_t>(2 * L2) * g.cout) : nullptr;
@@ -281,11 +301,11 @@ inline void backward(const Geometry& g, Precision prec, float* dx, const float* 
     for (int n = static_cast<int>(leaves[leaf].begin); n < leaves[leaf].end; ++n) {
       const bool first = n == leaves[leaf].begin;  // the leaf's first image writes its partial
       const float* dyn = dy + static_cast<size_t>(n) * g.cout * Ho * Wo;
-      pad_phases(xp, x + static_cast<size_t>(n) * g.cin * g.H * g.W, g.cin, g.H, g.W, g.p, s, g.slack());
+      pad_image(xp, x + static_cast<size_t>(n) * g.cin * g.H * g.W, in);
       wide_dy(dyt, dyr, dyn, g.cout, Ho, Wo, Ws);
       if (bf) {  // pairs of q: A = the image as bfloat16 at the row offsets, B = row pairs of dy^T
-        bf16::Half* xh = sc.img_half.get(g.cin * per + g.slack());
-        bf16::to_half(xh, xp, g.cin * per + g.slack());
+        bf16::Half* xh = sc.img_half.get(in.size());
+        bf16::to_half(xh, xp, in.size());
         bf16::Pair* bp = sc.dy_pairs.get(static_cast<size_t>(L2) * g.cout);
         thread_local std::vector<int> boff;
         boff.resize(L2);
@@ -324,10 +344,10 @@ inline void backward(const Geometry& g, Precision prec, float* dx, const float* 
       if (!dx) continue;
       float* dxn = dx + static_cast<size_t>(n) * g.cin * g.H * g.W;
       if (s == 1) {
-        float* dyp = sc.dyp.get(g.cout * dper + g.slack());
+        float* dyp = sc.dyp.get(dl.size());
         float* out = sc.out.get(static_cast<size_t>(g.cin) * Ld);  // [cin, H*Wq]
-        pad_phases(dyp, dyn, g.cout, Ho, Wo, pd, 1, g.slack());
-        conv_gemm(prec, g.cin, Ld, g.cout, kk, wf, wfh, dyp, dper, g.slack(), st.doff, st.doff, sc.img_pairs, out);
+        pad_image(dyp, dyn, dl);
+        conv_gemm(prec, g.cin, dl, wf, wfh, dyp, st.doff, st.doff, sc.img_pairs, out);
         for (int c = 0; c < g.cin; ++c)
           for (int h = 0; h < g.H; ++h) {
             const float* src = out + static_cast<size_t>(c) * Ld + h * Wq;
@@ -340,7 +360,7 @@ inline void backward(const Geometry& g, Precision prec, float* dx, const float* 
           bf16::gemm_f32(K, L, g.cout, wf, g.cout, dyr, L, dcol, L, false);
         else
           gemm::gemm(K, L, g.cout, wf, dyr, dcol);
-        std::fill(xp, xp + g.cin * per + g.slack(), 0.0f);  // reused for d(phases)
+        std::fill(xp, xp + in.size(), 0.0f);  // reused for d(phases) (s > 1: no lead)
         for (int r = 0; r < K; ++r) {
           float* d = xp + st.off[r];
           const float* c = dcol + static_cast<size_t>(r) * L;
@@ -353,7 +373,7 @@ inline void backward(const Geometry& g, Precision prec, float* dx, const float* 
             float* d = dxn + (static_cast<size_t>(c) * g.H + h) * g.W;
             for (int b = 0; b < s; ++b) {
               const int w0 = ((b - g.p) % s + s) % s;  // the first w with (w + p) % s == b
-              const float* src = xp + c * per + ((hp % s) * s + b) * g.plane() + static_cast<size_t>(hp / s) * Ws;
+              const float* src = xp + c * per + ((hp % s) * s + b) * in.plane() + static_cast<size_t>(hp / s) * Ws;
               for (int w2 = w0, j = (w0 + g.p) / s; w2 < g.W; w2 += s, ++j) d[w2] = src[j];
             }
           }
