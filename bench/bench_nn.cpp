@@ -19,7 +19,7 @@ struct Setup {
   Ema ema{net.params(), 0.999, true};
   std::vector<float> x, target, pred, d;
   std::vector<int> t;
-  Setup(int B, Precision p) : x(B * 784), target(B * 784), pred(B * 784), d(B * 784), t(B) {
+  Setup(int B, MatmulPrecision p) : x(B * 784), target(B * 784), pred(B * 784), d(B * 784), t(B) {
     net.set_precision(p);
     Rng rng(1);
     for (auto& v : x) v = static_cast<float>(rng.normal());
@@ -29,15 +29,15 @@ struct Setup {
 };
 
 // Skips the benchmark (and says why) when the CPU cannot run precision p.
-bool runnable(benchmark::State& state, Precision p) {
-  if (p == Precision::BF16 && !bf16_supported()) {
+bool runnable(benchmark::State& state, MatmulPrecision p) {
+  if (p == MatmulPrecision::BF16 && !bf16_supported()) {
     state.SkipWithError("no AVX512_BF16 on this CPU");
     return false;
   }
   return true;
 }
 
-void forward(benchmark::State& state, Precision p) {
+void forward(benchmark::State& state, MatmulPrecision p) {
   if (!runnable(state, p)) return;
   const int B = static_cast<int>(state.range(0));
   omp_set_num_threads(static_cast<int>(state.range(1)));
@@ -52,7 +52,7 @@ void forward(benchmark::State& state, Precision p) {
   state.counters["MFLOP/img"] = 2.0 * s.net.forward_macs_per_image() / 1e6;
 }
 
-void train_step(benchmark::State& state, Precision p) {
+void train_step(benchmark::State& state, MatmulPrecision p) {
   if (!runnable(state, p)) return;
   const int B = static_cast<int>(state.range(0));
   omp_set_num_threads(static_cast<int>(state.range(1)));
@@ -72,10 +72,10 @@ void train_step(benchmark::State& state, Precision p) {
   const double flops = 3 * 2.0 * s.net.forward_macs_per_image() * B;
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-void BM_Forward(benchmark::State& state) { forward(state, Precision::Float32); }
-void BM_TrainStep(benchmark::State& state) { train_step(state, Precision::Float32); }
-void BM_ForwardBf16(benchmark::State& state) { forward(state, Precision::BF16); }
-void BM_TrainStepBf16(benchmark::State& state) { train_step(state, Precision::BF16); }
+void BM_Forward(benchmark::State& state) { forward(state, MatmulPrecision::Float32); }
+void BM_TrainStep(benchmark::State& state) { train_step(state, MatmulPrecision::Float32); }
+void BM_ForwardBf16(benchmark::State& state) { forward(state, MatmulPrecision::BF16); }
+void BM_TrainStepBf16(benchmark::State& state) { train_step(state, MatmulPrecision::BF16); }
 }  // namespace
 
 #define QDIFF_UNET_BENCH(name) \

@@ -2,8 +2,8 @@
 // paper-sized circuit (RY encoding + 3 layers of RZ,RY per qubit + CNOT chain, 7n angles), and
 // raw single-qubit rotation throughput on a 20-qubit state.
 // Run: ./bench_quantum --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-// Arguments: {n_qubits, threads, float}: float = 1 simulates in single precision
-// (BatchEvaluator::set_precision), 0 in double.
+// Arguments: {n_qubits, threads, float}: float = 1 simulates in single precision (the statevector
+// backend made with Precision::Float), 0 in double.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -12,7 +12,7 @@
 
 #include "qdiff/core/rng.hpp"
 #include "qdiff/quantum/ansatz.hpp"
-#include "qdiff/quantum/evaluator.hpp"
+#include "qdiff/quantum/backend.hpp"
 #include "qdiff/quantum/kernels.hpp"
 
 namespace {
@@ -21,31 +21,30 @@ using namespace qdiff::quantum;
 constexpr int kBatch = 64;
 
 struct Setup {
-  BatchEvaluator ev;
+  std::unique_ptr<Backend> ev;
   std::vector<double> inputs, weights, dz, z, dinputs, dweights;
   Setup(int n, int threads, int batch, bool single)
-      : ev(make_ansatz({n, 3, "default", "chain"})),
-        inputs(batch * n), weights(ev.n_weights()), dz(batch * n), z(batch * n), dinputs(batch * n),
-        dweights(ev.n_weights()) {
+      : ev(make_backend("statevector", make_ansatz({n, 3, qdiff::Ansatz::Default, qdiff::Entangler::Chain}),
+                        {single ? Precision::Float : Precision::Double, threads})),
+        inputs(batch * n), weights(ev->n_weights()), dz(batch * n), z(batch * n), dinputs(batch * n),
+        dweights(ev->n_weights()) {
     qdiff::Rng rng(1);
     for (double& x : inputs) x = rng.uniform() * 3.14;
     for (double& x : weights) x = rng.normal();
     for (double& x : dz) x = rng.normal();
-    ev.set_num_threads(threads);
-    ev.set_precision(single ? Precision::Float : Precision::Double);
   }
 };
 
 void BM_Forward(benchmark::State& state) {
   Setup s(state.range(0), state.range(1), kBatch, state.range(2));
-  for (auto _ : state) s.ev.forward(s.inputs.data(), kBatch, s.weights.data(), s.z.data());
+  for (auto _ : state) s.ev->forward(s.inputs.data(), kBatch, s.weights.data(), s.z.data());
   state.counters["samples/s"] = benchmark::Counter(kBatch, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void run_gradient(benchmark::State& state, GradMethod m, int batch) {
   Setup s(state.range(0), state.range(1), batch, state.range(2));
   for (auto _ : state)
-    s.ev.backward(s.inputs.data(), batch, s.weights.data(), s.dz.data(), m, s.dinputs.data(), s.dweights.data());
+    s.ev->backward(s.inputs.data(), batch, s.weights.data(), s.dz.data(), m, s.dinputs.data(), s.dweights.data());
   state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
 }
 // backward() recomputes the forward state itself; the time is the full gradient.
@@ -54,8 +53,8 @@ void BM_Adjoint(benchmark::State& state) { run_gradient(state, GradMethod::Adjoi
 void BM_ForwardPlusAdjoint(benchmark::State& state) {
   Setup s(state.range(0), state.range(1), kBatch, state.range(2));
   for (auto _ : state) {
-    s.ev.forward(s.inputs.data(), kBatch, s.weights.data(), s.z.data());
-    s.ev.backward(s.inputs.data(), kBatch, s.weights.data(), s.dz.data(), GradMethod::Adjoint, s.dinputs.data(),
+    s.ev->forward(s.inputs.data(), kBatch, s.weights.data(), s.z.data());
+    s.ev->backward(s.inputs.data(), kBatch, s.weights.data(), s.dz.data(), GradMethod::Adjoint, s.dinputs.data(),
                   s.dweights.data());
   }
 }

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libeigen3-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
           libstb-dev libgtest-dev libgmock-dev libzip-dev zlib1g-dev libbenchmark-dev)
+# Only for the tests (scripts/test.sh sets QDIFF_TEST_PACKAGES=1): PyTorch checks `qdiff export`.
+test_packages=(python3-torch)
+if [[ ${QDIFF_TEST_PACKAGES:-0} == 1 ]]; then packages+=("${test_packages[@]}"); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

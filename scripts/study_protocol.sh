@@ -28,8 +28,8 @@ while (($#)); do
   esac
 done
 
-steps=16000        # batch 16: 16k steps see as many images as 4k steps of batch 64
-curve="2000 4000 8000 16000"
+steps=8000         # batch 16: 8k steps see as many images as 2k steps of batch 64
+curve="2000 4000 8000"
 sampler_step=8000
 
 ref_args() {  # the grid's reference sets: MNIST 5,000 of its test images, MedMNIST the whole test split
@@ -99,8 +99,8 @@ job_list() {
     for recipe in linear tailored; do
       for arm in quantum classical; do echo "curve_job $ds $recipe $arm 16 $steps $curve"; done
     done
-    # Batch size at equal compute: batch 64 for 4k steps sees the images of 16k steps of batch 16.
-    [[ $ds == mnist ]] && echo "curve_job $ds linear quantum 64 4000 1000 2000 4000"
+    # Batch size at equal compute: batch 64 for 2k steps sees the images of 8k steps of batch 16.
+    [[ $ds == mnist ]] && echo "curve_job $ds linear quantum 64 2000 500 1000 2000"
   done
   for ds in $datasets; do
     for recipe in linear tailored; do echo "sampler_job $ds $recipe quantum"; done

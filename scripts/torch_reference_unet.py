@@ -68,13 +68,15 @@ class Classical(nn.Module):
 
 
 class UNet(nn.Module):
-    def __init__(self, c=1, hidden=4):
+    def __init__(self, c=1, hidden=4, bottleneck=None):
+        # bottleneck: a module [B,128] -> [B,128] (e.g. torch_load_qdiff.QuantumBranch); else the
+        # classical MLP of width `hidden`, or none when hidden = 0
         super().__init__()
         self.init = nn.Conv2d(c, 32, 3, padding=1)
         self.enc = nn.ModuleList([ResBlock(32, 32), ResBlock(64, 64), ResBlock(128, 128)])
         self.down = nn.ModuleList([nn.Conv2d(32, 64, 3, 2, 1), nn.Conv2d(64, 128, 3, 2, 1)])
         self.mid = ResBlock(128, 128)
-        self.bottleneck = Classical(hidden) if hidden > 0 else None
+        self.bottleneck = bottleneck if bottleneck is not None else Classical(hidden) if hidden > 0 else None
         self.up = nn.ModuleList([nn.ConvTranspose2d(64, 32, 2, 2), nn.ConvTranspose2d(128, 64, 2, 2)])
         self.dec = nn.ModuleList([ResBlock(64, 32), ResBlock(128, 64)])
         self.out = nn.Conv2d(32, c, 1)

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/version.hpp"
 #include "qdiff/eval/feature_net.hpp"
@@ -25,10 +26,10 @@ void register_features(CLI::App& app) {
     auto o = std::make_shared<Opts>();
     t->add_option("--data", o->data, "data file (.npz / IDX) with a train and a test split")->required();
     t->add_option("--out,-o", o->out, "output file (e.g. data/features/mnist.bin)")->required();
-    t->add_option("--epochs", o->epochs, "epochs")->capture_default_str()->check(CLI::Range(1, 1000));
-    t->add_option("--batch", o->batch, "batch size")->capture_default_str()->check(CLI::Range(1, 4096));
-    t->add_option("--lr", o->lr, "Adam learning rate")->capture_default_str()->check(CLI::Range(1e-7, 1.0));
-    t->add_option("--seed", o->seed, "seed")->capture_default_str();
+    t->add_option("--epochs", o->epochs, "epochs")->capture_default_str()->transform(integer_in(1, 1000));
+    t->add_option("--batch", o->batch, "batch size")->capture_default_str()->transform(integer_in(1, 4096));
+    t->add_option("--lr", o->lr, "Adam learning rate")->capture_default_str()->transform(number_in(1e-7, 1.0));
+    t->add_option("--seed", o->seed, "seed")->capture_default_str()->transform(seed_value());
     t->callback([o] {
       const ImageSet train = load_split(o->data, "train"), test = load_split(o->data, "test");
       if (!train.has_labels()) throw InvalidArgument(o->data + ": the feature network needs labels");

@@ -6,7 +6,9 @@
 #include <numbers>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/diffusion/noise_stats.hpp"
 #include "qdiff/diffusion/quantum_noise.hpp"
 #include "qdiff/io/plot.hpp"
@@ -20,16 +22,16 @@ void register_noise(CLI::App& app) {
     int64_t n = 100000, seed = 0, qubits = 12;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--source", o->source, "gaussian or quantum")->capture_default_str()->check(CLI::IsMember({"gaussian", "quantum"}));
-  cmd->add_option("--n", o->n, "number of variates")->capture_default_str()->check(CLI::Range(int64_t(8), int64_t(1) << 31));
-  cmd->add_option("--seed", o->seed, "seed")->capture_default_str();
-  cmd->add_option("--qubits", o->qubits, "qubits of the quantum source's circuit")->capture_default_str()->check(CLI::Range(2, 24));
+  cmd->add_option("--source", o->source, "gaussian or quantum")->capture_default_str()->transform(like_key("diffusion.noise"));
+  cmd->add_option("--n", o->n, "number of variates")->capture_default_str()->transform(integer_in(8, 2147483648.0));
+  cmd->add_option("--seed", o->seed, "seed")->capture_default_str()->transform(seed_value());
+  cmd->add_option("--qubits", o->qubits, "qubits of the quantum source's circuit")->capture_default_str()->transform(like_key("diffusion.noise_qubits"));
   cmd->add_option("--hist", o->hist, "write a histogram against the N(0,1) density as PNG");
   cmd->callback([o] {
     Config cfg;
     cfg.set_value("diffusion.noise", o->source);
     cfg.set_value("diffusion.noise_qubits", o->qubits);
-    auto src = diffusion::make_noise_source(cfg, static_cast<uint64_t>(o->seed));
+    auto src = diffusion::make_noise_source(resolve_options(cfg).diffusion, static_cast<uint64_t>(o->seed));
     std::vector<float> x(static_cast<size_t>(o->n));
     src->fill_normal(x.data(), o->n);
     const auto st = diffusion::noise_statistics(x.data(), o->n);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "qdiff/core/files.hpp"
 #include "qdiff/core/progress.hpp"
 #include "qdiff/core/version.hpp"
@@ -26,31 +27,32 @@ void register_sample(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--ckpt", o->ckpt, "checkpoint (e.g. runs/mnist/model.bin)")->required();
-  cmd->add_option("--n", o->n, "number of images")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(10000000)));
+  cmd->add_option("--n", o->n, "number of images")->capture_default_str()->transform(like_key("sample.n"));
   cmd->add_option("--out,-o", o->out, "PNG grid path ('' = none)")->capture_default_str();
   cmd->add_option("--npz", o->npz, "also write the raw samples as .npz (key images, uint8)");
-  cmd->add_option("--sampler", o->sampler, "ddpm or ddim (default: the run's sample.sampler)")->check(CLI::IsMember({"ddpm", "ddim"}));
-  cmd->add_option("--steps", o->steps, "DDIM steps (default: the run's sample.steps)")->check(CLI::PositiveNumber);
-  cmd->add_option("--eta", o->eta, "DDIM eta in [0,1] (default: the run's sample.eta)")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--sampler", o->sampler, "ddpm or ddim (default: the run's sample.sampler)")->transform(like_key("sample.sampler"));
+  cmd->add_option("--steps", o->steps, "DDIM steps (default: the run's sample.steps)")->transform(like_key("sample.steps"));
+  cmd->add_option("--eta", o->eta, "DDIM eta in [0,1] (default: the run's sample.eta)")->transform(like_key("sample.eta"));
   cmd->add_option("--precision", o->precision, "float32 or bf16 (default: the run's sample.precision)")
-      ->check(CLI::IsMember({"float32", "bf16"}));
-  cmd->add_option("--seed", o->seed, "seed of the sampling noise")->capture_default_str();
-  cmd->add_option("--batch", o->batch, "images per batch")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(4096)));
-  cmd->add_option("--nrow", o->nrow, "images per grid row (default: square)");
-  cmd->add_option("--scale", o->scale, "grid upscaling factor")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(16)));
+      ->transform(like_key("sample.precision"));
+  cmd->add_option("--seed", o->seed, "seed of the sampling noise")->capture_default_str()->transform(seed_value());
+  cmd->add_option("--batch", o->batch, "images per batch")->capture_default_str()->transform(integer_in(1, 4096));
+  cmd->add_option("--nrow", o->nrow, "images per grid row (default: square)")->transform(integer_in(0, 10000000));
+  cmd->add_option("--scale", o->scale, "grid upscaling factor")->capture_default_str()->transform(integer_in(1, 16));
   cmd->add_flag("--raw", o->raw, "use the raw weights instead of the EMA weights");
   cmd->callback([o] {
-    auto lm = hybrid::load_model(o->ckpt, !o->raw);
-    if (!o->sampler.empty()) lm.config.set_value("sample.sampler", o->sampler);
-    if (o->steps > 0) lm.config.set_value("sample.steps", o->steps);
-    if (o->eta >= 0) lm.config.set_value("sample.eta", o->eta);
-    if (!o->precision.empty()) lm.config.set_value("sample.precision", o->precision);
-    const auto opt = diffusion::sample_options_from_config(lm.config);
-    const auto schedule = diffusion::make_schedule(lm.config);
-    auto noise = diffusion::make_noise_source(lm.config, static_cast<uint64_t>(o->seed));
-    spdlog::info("sampling {} images with {} ({} steps, {} noise, {}) from {} ({} weights, step {})", o->n, opt.sampler,
-                 diffusion::steps_per_batch(schedule, opt), noise->name(), nn::precision_name(opt.precision), o->ckpt,
-                 o->raw ? "raw" : "EMA",
+    nlohmann::json sampling = nlohmann::json::object();  // the run's sample.* keys, overridden
+    if (!o->sampler.empty()) sampling["sample.sampler"] = o->sampler;
+    if (o->steps > 0) sampling["sample.steps"] = o->steps;
+    if (o->eta >= 0) sampling["sample.eta"] = o->eta;
+    if (!o->precision.empty()) sampling["sample.precision"] = o->precision;
+    auto lm = hybrid::load_model(o->ckpt, !o->raw, sampling);
+    const auto& opt = lm.options.sample;
+    const auto schedule = diffusion::make_schedule(lm.options.diffusion);
+    auto noise = diffusion::make_noise_source(lm.options.diffusion, static_cast<uint64_t>(o->seed));
+    spdlog::info("sampling {} images with {} ({} steps, {} noise, {}) from {} ({} weights, step {})", o->n,
+                 mode_name(opt.sampler), diffusion::steps_per_batch(schedule, opt), noise->name(),
+                 mode_name(opt.precision), o->ckpt, o->raw ? "raw" : "EMA",
                  lm.checkpoint.meta.value("step", int64_t(0)));
     const int64_t total = diffusion::steps_per_batch(schedule, opt) * ((o->n + o->batch - 1) / o->batch);
     Progress bar("sample", total);
@@ -70,7 +72,7 @@ void register_sample(CLI::App& app) {
       // Beside the samples: how they were made (the run's resolved config, the sampling options).
       const nlohmann::json meta = {{"checkpoint", o->ckpt}, {"step", lm.checkpoint.meta.value("step", int64_t(0))},
                                    {"weights", o->raw ? "raw" : "ema"}, {"n", o->n}, {"seed", o->seed},
-                                   {"batch", o->batch}, {"config", lm.config.resolved()}, {"version", version()}};
+                                   {"batch", o->batch}, {"config", lm.options.config}, {"version", version()}};
       write_file_atomic(o->npz + ".json", meta.dump(2) + "\n");
       spdlog::info("wrote {} (images: {} x {}x{}{}) and {}.json", o->npz, o->n, S, S, C == 1 ? "" : "x" + std::to_string(C), o->npz);
     }

@@ -4,10 +4,13 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "commands.hpp"
 #include "qdiff/core/error.hpp"
+#include "qdiff/sweep/status.hpp"
 #include "qdiff/sweep/sweep.hpp"
 
 namespace qdiff::cli {
@@ -24,11 +27,11 @@ extern "C" void on_sweep_sigint(int) {
 void register_sweep(CLI::App& app) {
   auto* cmd = app.add_subcommand("sweep", "Run a sweep (e.g. configs/sweeps/lowdata.json): train, sample, evaluate every cell");
   struct Opts {
-    std::string config, out, protocol;
+    std::string config, out, protocol, status;
     bool quick = false, aggregate_only = false, list = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--config,-c", o->config, "sweep file (required unless --protocol)");
+  cmd->add_option("--config,-c", o->config, "sweep file (required unless --protocol or --status; with --status it gives the ids of cells not started)");
   cmd->add_option("--out,-o", o->out, "output directory (default: results/<sweep name>; with --protocol: the protocol directory)");
   cmd->add_flag("--quick", o->quick, "tiny model and a small grid: finishes in minutes (for checks and tests)");
   cmd->add_flag("--aggregate-only", o->aggregate_only,
@@ -37,6 +40,7 @@ void register_sweep(CLI::App& app) {
   cmd->add_option("--protocol", o->protocol,
                   "report the protocol measurement of scripts/study_protocol.sh in this directory: FID-vs-steps figures "
                   "(PNG, SVG) and protocol.md");
+  cmd->add_option("--status", o->status, "where the sweep in this output directory stands: cells done, failed, running, left, ETA");
   cmd->footer("Finished cells are skipped, so a killed sweep continues where it stopped (a cell interrupted while training "
               "continues from its latest checkpoint); failed cells, and cells finished under a different config, run again. "
               "Ctrl-C checkpoints the training cell and stops.");
@@ -45,7 +49,13 @@ void register_sweep(CLI::App& app) {
       sweep::protocol_report(o->protocol, o->out.empty() ? o->protocol : o->out);
       return;
     }
-    if (o->config.empty()) throw InvalidArgument("sweep needs --config FILE (or --protocol DIR)");
+    if (!o->status.empty()) {
+      std::unique_ptr<sweep::SweepPlan> plan;
+      if (!o->config.empty()) plan = std::make_unique<sweep::SweepPlan>(sweep::load_plan(o->config, o->quick));
+      std::fputs(sweep::format_status(sweep::sweep_status(o->status, plan.get())).c_str(), stdout);
+      return;
+    }
+    if (o->config.empty()) throw InvalidArgument("sweep needs --config FILE (or --protocol DIR, or --status DIR)");
     const sweep::SweepPlan plan = sweep::load_plan(o->config, o->quick);
     const std::string out = o->out.empty() ? "results/" + plan.name : o->out;
     if (o->list) {

@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/progress.hpp"
 #include "qdiff/diffusion/trainer.hpp"
 #include "qdiff/nn/checkpoint.hpp"
@@ -33,9 +35,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--config,-c", o->config, "JSON config (e.g. configs/mnist.json); default: the checkpoint's with --resume");
   cmd->add_option("--set", o->sets, "override section.key=value (repeatable)");
   cmd->add_option("--out,-o", o->out, "output directory (default: runs/<config name>)");
-  cmd->add_option("--steps", o->steps, "shortcut for --set train.steps=N")->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", o->seed, "shortcut for --set train.seed=S")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", o->threads, "OpenMP threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--steps", o->steps, "shortcut for --set train.steps=N")->transform(like_key("train.steps"));
+  cmd->add_option("--seed", o->seed, "shortcut for --set train.seed=S")->transform(like_key("train.seed"));
+  cmd->add_option("--threads", o->threads, "OpenMP threads (0 = all cores)")->transform(like_key("train.threads"));
   cmd->add_option("--resume", o->resume, "continue from this checkpoint (bit-identical to an uninterrupted run)");
   cmd->footer("Ctrl-C saves a checkpoint and exits; NaN/Inf stops and keeps the last good checkpoint.");
   cmd->callback([o] {
@@ -51,14 +53,15 @@ void register_train(CLI::App& app) {
       const std::string stem = !o->config.empty() ? std::filesystem::path(o->config).stem().string() : "resumed";
       out = "runs/" + stem;
     }
+    const RunOptions run = resolve_options(cfg);
     diffusion::TrainOptions opt;
     opt.out_dir = out;
     opt.resume = o->resume;
     opt.should_stop = [] { return g_interrupted.load(); };
     g_interrupted = false;
     std::signal(SIGINT, on_sigint);
-    spdlog::info("training {} steps into {} (config hash {})", cfg.integer("train.steps"), out, cfg.hash());
-    const auto s = diffusion::train(cfg, opt);
+    spdlog::info("training {} steps into {} (config hash {})", run.train.steps, out, cfg.hash());
+    const auto s = diffusion::train(run, opt);
     std::signal(SIGINT, SIG_DFL);
     spdlog::info("{} steps {} -> {} in {} (final loss {:.5f}); checkpoint {}",
                  s.interrupted ? "interrupted:" : "done:", s.start_step, s.steps_done,

@@ -5,6 +5,7 @@
 namespace qdiff::cli {
 
 void register_data(CLI::App& app);
+void register_data_import(CLI::App& data);  // `data import`, a subcommand of `data`
 void register_config(CLI::App& app);
 void register_train(CLI::App& app);
 void register_sample(CLI::App& app);
@@ -13,5 +14,6 @@ void register_features(CLI::App& app);
 void register_sweep(CLI::App& app);
 void register_noise(CLI::App& app);
 void register_circuit(CLI::App& app);
+void register_export(CLI::App& app);
 
 }  // namespace qdiff::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "qdiff/core/error.hpp"
+#include "qdiff/nn/precision.hpp"
 
 namespace qdiff::diffusion {
 
@@ -11,13 +12,14 @@ EpsModel eps_model(nn::UNet& model) {
 }
 
 int64_t steps_per_batch(const Schedule& schedule, const SampleOptions& opt) {
-  return opt.sampler == "ddpm" ? schedule.T : std::min(opt.steps, schedule.T);
+  return opt.sampler == SamplerKind::Ddpm ? schedule.T : std::min(opt.steps, schedule.T);
 }
 
 std::vector<float> generate_images(nn::UNet& model, const Schedule& schedule, NoiseSource& noise,
                                    const SampleOptions& opt, int64_t n, int batch,
                                    const std::function<void(int64_t, int64_t)>& progress) {
   if (n <= 0 || batch <= 0) throw InvalidArgument("generate_images: n and batch must be positive");
+  nn::require_supported(opt.precision, "sample.precision");
   const auto& spec = model.spec();
   const int64_t D = int64_t(spec.in_channels) * spec.image_size * spec.image_size;
   std::vector<float> out(static_cast<size_t>(n * D));

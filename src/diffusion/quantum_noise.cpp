@@ -4,7 +4,6 @@
 #include <cmath>
 #include <numbers>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/quantum/sampling.hpp"
 
@@ -89,11 +88,12 @@ void QuantumNoise::set_state(const nlohmann::json& st) {
   has_spare_ = st.at("has_spare").get<bool>();
 }
 
-std::unique_ptr<NoiseSource> make_noise_source(const Config& cfg, uint64_t seed) {
-  const std::string kind = cfg.str("diffusion.noise");
-  if (kind == "gaussian") return std::make_unique<GaussianNoise>(seed);
-  if (kind == "quantum") return std::make_unique<QuantumNoise>(static_cast<int>(cfg.integer("diffusion.noise_qubits")), seed);
-  throw ConfigError("diffusion.noise", "unknown noise source '" + kind + "'");
+std::unique_ptr<NoiseSource> make_noise_source(const DiffusionOptions& diffusion, uint64_t seed) {
+  switch (diffusion.noise) {
+    case NoiseKind::Gaussian: return std::make_unique<GaussianNoise>(seed);
+    case NoiseKind::Quantum: return std::make_unique<QuantumNoise>(diffusion.noise_qubits, seed);
+  }
+  throw InvalidArgument("make_noise_source: invalid noise source");
 }
 
 }  // namespace qdiff::diffusion

@@ -3,26 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 
 namespace qdiff::diffusion {
-
-SampleOptions sample_options_from_config(const Config& config) {
-  SampleOptions o;
-  o.sampler = config.str("sample.sampler");
-  if (o.sampler != "ddpm" && o.sampler != "ddim")
-    throw ConfigError("sample.sampler", "unknown sampler '" + o.sampler + "' (expected ddpm or ddim)");
-  const auto steps = config.integer("sample.steps");
-  const auto T = config.integer("diffusion.T");
-  if (o.sampler == "ddim" && (steps < 1 || steps > T))
-    throw ConfigError("sample.steps", "must be in [1, diffusion.T = " + std::to_string(T) + "] for DDIM");
-  o.steps = static_cast<int>(steps);
-  o.eta = config.number("sample.eta");
-  o.clip_x0 = config.flag("sample.clip_x0");
-  o.precision = nn::precision_from_config(config, "sample.precision");
-  return o;
-}
 
 void ddpm_loop(const Schedule& s, const EpsModel& model, NoiseSource& noise, int B, int64_t D,
                bool clip_x0, float* x, const SampleProgress& progress) {
@@ -98,10 +81,11 @@ void ddim_loop(const Schedule& s, const EpsModel& model, NoiseSource& noise, int
 void sample(const Schedule& s, const EpsModel& model, NoiseSource& noise, int B, int64_t D,
             const SampleOptions& opt, float* x, const SampleProgress& progress) {
   noise.fill_normal(x, static_cast<int64_t>(B) * D);  // x_T: [B, D]
-  if (opt.sampler == "ddpm") return ddpm_loop(s, model, noise, B, D, opt.clip_x0, x, progress);
-  if (opt.sampler == "ddim")
-    return ddim_loop(s, model, noise, B, D, opt.steps, opt.eta, opt.clip_x0, x, progress);
-  throw InvalidArgument("unknown sampler '" + opt.sampler + "' (expected ddpm or ddim)");
+  switch (opt.sampler) {
+    case SamplerKind::Ddpm: return ddpm_loop(s, model, noise, B, D, opt.clip_x0, x, progress);
+    case SamplerKind::Ddim: return ddim_loop(s, model, noise, B, D, opt.steps, opt.eta, opt.clip_x0, x, progress);
+  }
+  throw InvalidArgument("sample: invalid sampler");
 }
 
 }  // namespace qdiff::diffusion

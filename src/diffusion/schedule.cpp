@@ -5,7 +5,6 @@
 #include <numbers>
 #include <sstream>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 
 namespace qdiff::diffusion {
@@ -135,31 +134,21 @@ double Schedule::log_snr(int t) const {
   return std::log(ab) - std::log1p(-ab);
 }
 
-Schedule make_schedule(const std::string& name, int T, double beta_start, double beta_end,
-                       double cosine_s, double tailored_power) {
-  if (name == "linear") return Schedule::from_betas(make_linear_betas(T, beta_start, beta_end), name);
-  if (name == "cosine") return Schedule::from_betas(make_cosine_betas(T, cosine_s), name);
-  if (name == "sigmoid") return Schedule::from_betas(make_sigmoid_betas(T, beta_start, beta_end), name);
-  if (name == "tailored")
-    return Schedule::from_betas(make_tailored_betas(T, tailored_power, beta_start), name);
-  throw InvalidArgument("unknown diffusion schedule '" + name +
-                        "' (expected linear, cosine, sigmoid or tailored)");
+Schedule make_schedule(ScheduleKind kind, int T, double beta_start, double beta_end, double cosine_s,
+                       double tailored_power) {
+  std::vector<double> betas;
+  switch (kind) {
+    case ScheduleKind::Linear: betas = make_linear_betas(T, beta_start, beta_end); break;
+    case ScheduleKind::Cosine: betas = make_cosine_betas(T, cosine_s); break;
+    case ScheduleKind::Sigmoid: betas = make_sigmoid_betas(T, beta_start, beta_end); break;
+    case ScheduleKind::Tailored: betas = make_tailored_betas(T, tailored_power, beta_start); break;
+  }
+  return Schedule::from_betas(std::move(betas), mode_name(kind));
 }
 
-Schedule make_schedule(const Config& config) {
-  const std::string name = config.str("diffusion.schedule");
-  const auto T64 = config.integer("diffusion.T");
-  if (T64 < 2 || T64 > 1000000) throw ConfigError("diffusion.T", "must be in [2, 1000000]");
-  const int T = static_cast<int>(T64);
-  const double b0 = config.number("diffusion.beta_start");
-  const double b1 = config.number("diffusion.beta_end");
-  if ((name == "linear" || name == "sigmoid") && b1 < b0)
-    throw ConfigError("diffusion.beta_end", "must be >= diffusion.beta_start for the " + name + " schedule");
-  if (name == "tailored" && !(b0 < 0.5))
-    throw ConfigError("diffusion.beta_start", "must be < 0.5 for the tailored schedule");
+Schedule make_schedule(const DiffusionOptions& d) {
   try {
-    return make_schedule(name, T, b0, b1, config.number("diffusion.cosine_s"),
-                         config.number("diffusion.tailored_power"));
+    return make_schedule(d.schedule, d.T, d.beta_start, d.beta_end, d.cosine_s, d.tailored_power);
   } catch (const InvalidArgument& e) {
     throw ConfigError("diffusion.schedule", e.what());
   }

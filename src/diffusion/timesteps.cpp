@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 
 namespace qdiff::diffusion {
@@ -157,17 +156,14 @@ void ImportanceTimesteps::load_state(const nlohmann::json& st) {
 }
 
 // ---- factory ------------------------------------------------------------------------
-std::unique_ptr<TimestepSampler> make_timestep_sampler(const Config& config) {
-  const int T = static_cast<int>(config.integer("diffusion.T"));
-  const std::string kind = config.str("diffusion.timesteps");
-  if (kind == "uniform") return std::make_unique<UniformTimesteps>(T);
-  if (kind == "curriculum")
-    return std::make_unique<CurriculumTimesteps>(T, config.number("diffusion.curriculum_start"),
-                                                 config.number("diffusion.curriculum_end"),
-                                                 config.number("diffusion.curriculum_width"));
-  if (kind == "importance")
-    return std::make_unique<ImportanceTimesteps>(T, static_cast<int>(config.integer("diffusion.importance_history")));
-  throw ConfigError("diffusion.timesteps", "unknown value '" + kind + "' (expected uniform, curriculum or importance)");
+std::unique_ptr<TimestepSampler> make_timestep_sampler(const DiffusionOptions& d) {
+  switch (d.timesteps) {
+    case TimestepKind::Uniform: return std::make_unique<UniformTimesteps>(d.T);
+    case TimestepKind::Curriculum:
+      return std::make_unique<CurriculumTimesteps>(d.T, d.curriculum_start, d.curriculum_end, d.curriculum_width);
+    case TimestepKind::Importance: return std::make_unique<ImportanceTimesteps>(d.T, d.importance_history);
+  }
+  throw InvalidArgument("make_timestep_sampler: invalid timestep sampling");
 }
 
 }  // namespace qdiff::diffusion

@@ -4,23 +4,26 @@
 #include <numbers>
 #include <vector>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 
 namespace qdiff::hybrid {
 
-QuantumBranchSpec quantum_branch_spec(const Config& cfg, uint64_t seed) {
+QuantumBranchSpec quantum_branch_spec(const QuantumOptions& quantum, uint64_t seed) {
   QuantumBranchSpec s;
-  s.ansatz.n_qubits = static_cast<int>(cfg.integer("quantum.n_qubits"));
-  s.ansatz.n_layers = static_cast<int>(cfg.integer("quantum.n_layers"));
-  s.ansatz.ansatz = cfg.str("quantum.ansatz");
-  s.ansatz.entangler = cfg.str("quantum.entangler");
-  s.reduce = cfg.str("quantum.reduce");
-  s.gradient = quantum::grad_method_from_name(cfg.str("quantum.gradient"));
-  s.precision = quantum::precision_from_name(cfg.str("quantum.precision"));
-  s.shots = cfg.integer("quantum.shots");
+  s.ansatz = {quantum.n_qubits, quantum.n_layers, quantum.ansatz, quantum.entangler};
+  s.reduce = quantum.reduce;
+  s.gradient = quantum.gradient;
+  s.precision = quantum.precision;
+  s.shots = quantum.shots;
   s.shot_seed = seed ^ 0x5eed5407ULL;
   return s;
+}
+
+int64_t quantum_branch_params(const QuantumOptions& quantum, int channels) {
+  const int64_t nq = quantum.n_qubits;
+  const int64_t reduce = quantum.reduce == Reduce::Linear ? channels * nq + nq : 0;
+  const int64_t circuit = quantum::ansatz_weight_count({quantum.n_qubits, quantum.n_layers, quantum.ansatz, quantum.entangler});
+  return reduce + circuit + nq * channels + channels;
 }
 
 template <class T>
@@ -47,11 +50,9 @@ void adaptive_pool_backward(T* dx, const T* dy, int B, int C, int n) {
 
 template <class T>
 QuantumBranchT<T>::QuantumBranchT(QuantumBranchSpec spec)
-    : spec_(std::move(spec)), eval_(quantum::make_ansatz(spec_.ansatz)) {
-  if (spec_.reduce != "pool" && spec_.reduce != "linear")
-    throw InvalidArgument("quantum.reduce must be pool or linear, got '" + spec_.reduce + "'");
+    : spec_(std::move(spec)),
+      backend_(quantum::make_backend(spec_.backend, quantum::make_ansatz(spec_.ansatz), {spec_.precision})) {
   if (spec_.shots < 0) throw InvalidArgument("quantum.shots must be >= 0");
-  eval_.set_precision(spec_.precision);
 }
 
 template <class T>
@@ -59,11 +60,11 @@ void QuantumBranchT<T>::declare_params(nn::ParamRegistryT<T>& reg, const std::st
   reg_ = &reg;
   C_ = channels;
   nq_ = spec_.ansatz.n_qubits;
-  if (spec_.reduce == "pool" && nq_ > C_)
+  if (spec_.reduce == Reduce::Pool && nq_ > C_)
     throw InvalidArgument("quantum.reduce = pool needs n_qubits <= " + std::to_string(C_) + " channels");
-  if (spec_.reduce == "linear") reduce_fc_ = nn::Linear<T>(reg, prefix + "reduce", C_, nq_);
+  if (spec_.reduce == Reduce::Linear) reduce_fc_ = nn::Linear<T>(reg, prefix + "reduce", C_, nq_);
   // Circuit weights: uniform in [-pi, pi] (every rotation starts somewhere on the circle).
-  weights_ = reg.add(prefix + "circuit.weight", {eval_.n_weights()}, nn::Init::Uniform, std::numbers::pi);
+  weights_ = reg.add(prefix + "circuit.weight", {backend_->n_weights()}, nn::Init::Uniform, std::numbers::pi);
   readout_ = nn::Linear<T>(reg, prefix + "readout", nq_, C_);
 }
 
@@ -73,20 +74,19 @@ void QuantumBranchT<T>::forward(const T* pooled, T* q, int B, bool training) {
   T* angles = angles_.get(static_cast<size_t>(B) * nq_);
   T* z = z_.get(static_cast<size_t>(B) * nq_);
   if (training) std::copy_n(pooled, static_cast<size_t>(B) * C_, pooled_.get(static_cast<size_t>(B) * C_));
-  if (spec_.reduce == "linear") reduce_fc_.forward(r, pooled, B);
+  if (spec_.reduce == Reduce::Linear) reduce_fc_.forward(r, pooled, B);
   else adaptive_pool_forward(r, pooled, B, C_, nq_);
   for (int64_t i = 0; i < int64_t(B) * nq_; ++i) angles[i] = T(std::numbers::pi) / (T(1) + std::exp(-r[i]));
   const T* w = reg_->param(weights_);
+  const Rng stream = call_stream(calls_++);
   if (spec_.shots > 0) {
-    // Shot noise: one independent stream per forward call (and per sample inside the evaluator).
-    std::vector<double> a(angles, angles + static_cast<size_t>(B) * nq_), wd(w, w + eval_.n_weights()),
+    std::vector<double> a(angles, angles + static_cast<size_t>(B) * nq_), wd(w, w + backend_->n_weights()),
         zd(static_cast<size_t>(B) * nq_);
-    eval_.forward_shots(a.data(), B, wd.data(), spec_.shots, Rng(spec_.shot_seed).fork(calls_), zd.data());
+    backend_->forward_shots(a.data(), B, wd.data(), spec_.shots, stream, zd.data());
     std::copy(zd.begin(), zd.end(), z);
   } else {
-    eval_.forward(angles, B, w, z);
+    backend_->forward(angles, B, w, z, stream);
   }
-  ++calls_;
   readout_.forward(q, z, B);
 }
 
@@ -98,13 +98,14 @@ void QuantumBranchT<T>::backward(const T* dq, T* dpooled, int B) {
   T* dr = dr_.get(bn);
   readout_.backward(dz, z_.data(), dq, B);
   std::fill(dangles, dangles + bn, T(0));
-  eval_.backward(angles_.data(), B, reg_->param(weights_), dz, spec_.gradient, dangles, reg_->grad(weights_));
+  backend_->backward(angles_.data(), B, reg_->param(weights_), dz, spec_.gradient, dangles, reg_->grad(weights_),
+                     call_stream(calls_ - 1));  // the stream of the forward being differentiated
   const T* r = r_.data();
   for (size_t i = 0; i < bn; ++i) {
     const T s = T(1) / (T(1) + std::exp(-r[i]));
     dr[i] = dangles[i] * T(std::numbers::pi) * s * (T(1) - s);
   }
-  if (spec_.reduce == "linear") reduce_fc_.backward(dpooled, pooled_.data(), dr, B);
+  if (spec_.reduce == Reduce::Linear) reduce_fc_.backward(dpooled, pooled_.data(), dr, B);
   else adaptive_pool_backward(dpooled, dr, B, C_, nq_);
 }
 

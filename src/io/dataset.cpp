@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <map>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/io/idx.hpp"
 #include "qdiff/io/npz.hpp"
@@ -28,18 +27,46 @@ ImageSet ImageSet::select(const std::vector<int64_t>& idx) const {
   return out;
 }
 
-ImageSet images_from_array(const NpyArray& a, const std::string& where) {
+std::string ArrayReading::text() const { return "layout " + layout + ", values " + values; }
+
+namespace {
+
+// Which 4-d reading applies: true = channels-last. Throws when the format cannot fit the shape.
+bool channels_last_4d(const std::vector<int64_t>& s, ArrayLayout layout, const std::string& where,
+                      const std::string& shape, bool* ambiguous) {
+  const bool last = s[3] == 1 || s[3] == 3, first = s[1] == 1 || s[1] == 3;
+  if (layout == ArrayLayout::ChannelsLast && !last)
+    throw FileError(where, "channels-last (N,H,W,C) needs C = 1 or 3, got shape " + shape);
+  if (layout == ArrayLayout::ChannelsFirst && !first)
+    throw FileError(where, "channels-first (N,C,H,W) needs C = 1 or 3, got shape " + shape);
+  if (layout != ArrayLayout::Auto) return layout == ArrayLayout::ChannelsLast;
+  if (!last && !first)
+    throw FileError(where, "images must have shape (N,H,W), (N,H,W,1|3) or (N,1|3,H,W), got " + shape);
+  *ambiguous = last && first;
+  return last;
+}
+
+std::string float_range_name(DType t, bool unit) {
+  return std::string(t == DType::F4 ? "float32" : "float64") + (unit ? " in [0,1]" : " in [-1,1]");
+}
+
+}  // namespace
+
+ImageSet images_from_array(const NpyArray& a, const std::string& where, const ArrayFormat& format,
+                           ArrayReading* seen) {
   const auto& s = a.shape;
   ImageSet set;
   set.source = where;
+  ArrayReading reading;
   bool channels_last = true;
   if (s.size() == 3) {
     set.n = s[0], set.h = int(s[1]), set.w = int(s[2]), set.c = 1;
-  } else if (s.size() == 4 && (s[3] == 1 || s[3] == 3)) {
-    set.n = s[0], set.h = int(s[1]), set.w = int(s[2]), set.c = int(s[3]);
-  } else if (s.size() == 4 && (s[1] == 1 || s[1] == 3)) {
-    set.n = s[0], set.c = int(s[1]), set.h = int(s[2]), set.w = int(s[3]);
-    channels_last = false;
+    reading.layout = "(N,H,W)";
+  } else if (s.size() == 4) {
+    channels_last = channels_last_4d(s, format.layout, where, a.shape_string(), &reading.ambiguous_layout);
+    if (channels_last) set.n = s[0], set.h = int(s[1]), set.w = int(s[2]), set.c = int(s[3]);
+    else set.n = s[0], set.c = int(s[1]), set.h = int(s[2]), set.w = int(s[3]);
+    reading.layout = channels_last ? "(N,H,W,C) channels-last" : "(N,C,H,W) channels-first";
   } else {
     throw FileError(where, "images must have shape (N,H,W), (N,H,W,1|3) or (N,1|3,H,W), got " + a.shape_string());
   }
@@ -50,20 +77,21 @@ ImageSet images_from_array(const NpyArray& a, const std::string& where) {
   const auto [mn_it, mx_it] = std::minmax_element(raw.begin(), raw.end());
   const float mn = *mn_it, mx = *mx_it;
   if (!std::isfinite(mn) || !std::isfinite(mx)) throw FileError(where, "images contain NaN or Inf");
+  const std::string found = ", found " + std::to_string(mn) + ".." + std::to_string(mx);
   float scale, offset;  // v' = v * scale + offset
   const bool integer = a.dtype != DType::F4 && a.dtype != DType::F8;
   if (integer) {
-    if (mn < 0 || mx > 255) throw FileError(where, "integer images must lie in 0..255, found " +
-                                                       std::to_string(mn) + ".." + std::to_string(mx));
+    if (mn < 0 || mx > 255) throw FileError(where, "integer images must lie in 0..255" + found);
     scale = 2.0f / 255.0f, offset = -1.0f;
-  } else if (mn >= 0.0f && mx <= 1.0f) {
-    scale = 2.0f, offset = -1.0f;
-  } else if (mn >= -1.0f && mx <= 1.0f) {
-    scale = 1.0f, offset = 0.0f;
+    reading.values = std::string(a.dtype == DType::U1 ? "uint8" : "integer") + " 0..255";
   } else {
-    throw FileError(where, "float images must lie in [0,1] or [-1,1], found " + std::to_string(mn) + ".." +
-                               std::to_string(mx));
+    if (mn < -1.0f || mx > 1.0f) throw FileError(where, "float images must lie in [0,1] or [-1,1]" + found);
+    const bool unit = format.range == ValueRange::Unit || (format.range == ValueRange::Auto && mn >= 0.0f);
+    if (unit && mn < 0.0f) throw FileError(where, "float images read as [0,1] must not be negative" + found);
+    scale = unit ? 2.0f : 1.0f, offset = unit ? -1.0f : 0.0f;
+    reading.values = float_range_name(a.dtype, unit);
   }
+  if (seen) *seen = reading;
   const int64_t hw = int64_t(set.h) * set.w;
   set.pixels.resize(raw.size());
   for (int64_t i = 0; i < set.n; ++i)
@@ -115,16 +143,17 @@ std::string idx_labels_path(const std::string& images_path) {
 
 }  // namespace
 
-ImageSet load_split(const std::string& path, const std::string& split) {
+ImageSet load_split(const std::string& path, const std::string& split, const ArrayFormat& format,
+                    ArrayReading* seen) {
   if (looks_like_idx(path)) {
-    ImageSet set = images_from_array(read_idx(path), path);
+    ImageSet set = images_from_array(read_idx(path), path, format, seen);
     const std::string lp = idx_labels_path(path);
     if (!lp.empty() && std::filesystem::exists(lp)) set.labels = labels_from_array(read_idx(lp), set.n, lp);
     return set;
   }
   NpzFile z(path);
   const SplitKeys keys = find_keys(z, split);
-  ImageSet set = images_from_array(z.read(keys.images), path + "[" + keys.images + "]");
+  ImageSet set = images_from_array(z.read(keys.images), path + "[" + keys.images + "]", format, seen);
   if (!keys.labels.empty()) set.labels = labels_from_array(z.read(keys.labels), set.n, path + "[" + keys.labels + "]");
   return set;
 }
@@ -165,12 +194,11 @@ ImageSet take_subset(const ImageSet& set, int64_t n, SubsetMode mode, Rng& rng) 
   return set.select(chosen);
 }
 
-ImageSet load_training_images(const Config& cfg) {
-  ImageSet all = load_split(cfg.str("data.path"), cfg.str("data.split"));
-  ImageSet kept = filter_classes(all, cfg.ints("data.classes"));
-  Rng rng(static_cast<uint64_t>(cfg.integer("data.seed")));
-  const SubsetMode mode = cfg.str("data.subset") == "random" ? SubsetMode::Random : SubsetMode::Balanced;
-  return take_subset(kept, cfg.integer("data.n"), mode, rng);
+ImageSet load_training_images(const DataOptions& data) {
+  ImageSet all = load_split(data.path, data.split);
+  ImageSet kept = filter_classes(all, data.classes);
+  Rng rng(data.seed);
+  return take_subset(kept, data.n, data.subset, rng);
 }
 
 void save_images_npz(const std::string& path, const float* pixels, int64_t n, int c, int h, int w,

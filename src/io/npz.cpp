@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "bounded_read.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
 
@@ -50,6 +51,28 @@ NpzFile::NpzFile(const std::string& path) : path_(path) {
     if (err == ZIP_ER_NOZIP) throw FileError(path, "not a .npz (zip) archive");
     throw FileError(path, "cannot open as .npz archive: " + zip_error_text(err));
   }
+  list_members();
+}
+
+NpzFile::NpzFile(std::span<const uint8_t> bytes, const std::string& where)
+    : path_(where), bytes_(bytes.begin(), bytes.end()) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* src = zip_source_buffer_create(bytes_.data(), bytes_.size(), 0, &error);
+  if (src) {
+    zip_ = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &error);
+    if (!zip_) zip_source_free(src);
+  }
+  const int err = zip_error_code_zip(&error);
+  zip_error_fini(&error);
+  if (!zip_) {
+    if (err == ZIP_ER_NOZIP) throw FileError(where, "not a .npz (zip) archive");
+    throw FileError(where, "cannot open as .npz archive: " + zip_error_text(err));
+  }
+  list_members();
+}
+
+void NpzFile::list_members() {
   const zip_int64_t n = zip_get_num_entries(Z(zip_), 0);
   for (zip_int64_t i = 0; i < n; ++i) {
     const char* name = zip_get_name(Z(zip_), static_cast<zip_uint64_t>(i), 0);
@@ -139,13 +162,16 @@ NpyArray NpzFile::read(const std::string& key) const {
   const std::string where = path_ + "[" + key + "]";
   OpenedMember om;
   open_member(Z(zip_), idx, where, om);
-  std::vector<uint8_t> payload(om.header.payload_bytes);
+  // Whatever the header and the zip directory claim, memory grows only with inflated data.
   const size_t already = om.prefix.size() - om.header.header_bytes;  // 0 in practice
-  std::copy(om.prefix.begin() + om.header.header_bytes, om.prefix.end(), payload.begin());
-  const size_t got = read_some(om.m.f, payload.data() + already, payload.size() - already, where);
-  if (got < payload.size() - already)
-    throw FileError(where, "data ends after " + std::to_string(already + got) + " of " +
-                               std::to_string(payload.size()) + " payload bytes (truncated, or shape larger than data)");
+  std::vector<uint8_t> rest = io_detail::read_declared(
+      om.header.payload_bytes - already, [&](uint8_t* dst, size_t n) { return read_some(om.m.f, dst, n, where); });
+  if (rest.size() < om.header.payload_bytes - already)
+    throw FileError(where, "data ends after " + std::to_string(already + rest.size()) + " of " +
+                               std::to_string(om.header.payload_bytes) +
+                               " payload bytes (truncated, or shape larger than data)");
+  std::vector<uint8_t> payload = std::move(rest);
+  payload.insert(payload.begin(), om.prefix.begin() + static_cast<std::ptrdiff_t>(om.header.header_bytes), om.prefix.end());
   // Reading on to the end makes libzip verify the CRC; any extra byte means the member
   // inflates to more than its header promised.
   uint8_t extra[64];

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 
 namespace qdiff::nn {
@@ -62,34 +61,22 @@ int classical_hidden_for_target(int64_t target, int channels) {
   return best;
 }
 
-int64_t quantum_branch_params(const Config& cfg, int channels) {
-  const int64_t nq = cfg.integer("quantum.n_qubits"), L = cfg.integer("quantum.n_layers");
-  const std::string ansatz = cfg.str("quantum.ansatz");
-  const int64_t per = ansatz == "paper" ? 1 : ansatz == "strong" ? 3 : 2;
-  const int64_t reduce = cfg.str("quantum.reduce") == "linear" ? channels * nq + nq : 0;
-  return reduce + per * nq * L + nq * channels + channels;
-}
-
-int classical_hidden_for(const Config& cfg, int channels) {
-  const int64_t h = cfg.integer("model.classical_hidden");
-  if (h > 0) return static_cast<int>(h);
-  return classical_hidden_for_target(quantum_branch_params(cfg, channels), channels);
-}
-
 template <class T>
-std::unique_ptr<BottleneckBranchT<T>> make_bottleneck(const Config& cfg, int channels) {
-  const std::string kind = cfg.str("model.bottleneck");
-  if (kind == "none") return std::make_unique<NoBranchT<T>>();
-  if (kind == "classical") return std::make_unique<ClassicalBranchT<T>>(classical_hidden_for(cfg, channels));
-  throw InvalidArgument("make_bottleneck: '" + kind +
-                        "' branch is not built by nn/ (construct it in the hybrid area and pass it to make_unet)");
+std::unique_ptr<BottleneckBranchT<T>> make_bottleneck(BottleneckKind kind, int classical_hidden) {
+  switch (kind) {
+    case BottleneckKind::None: return std::make_unique<NoBranchT<T>>();
+    case BottleneckKind::Classical: return std::make_unique<ClassicalBranchT<T>>(classical_hidden);
+    case BottleneckKind::Quantum: break;
+  }
+  throw InvalidArgument("make_bottleneck: the " + mode_name(kind) +
+                        " branch is not built by nn/ (construct it in the hybrid area and pass it to the U-Net)");
 }
 
 template class NoBranchT<float>;
 template class NoBranchT<double>;
 template class ClassicalBranchT<float>;
 template class ClassicalBranchT<double>;
-template std::unique_ptr<BottleneckBranchT<float>> make_bottleneck<float>(const Config&, int);
-template std::unique_ptr<BottleneckBranchT<double>> make_bottleneck<double>(const Config&, int);
+template std::unique_ptr<BottleneckBranchT<float>> make_bottleneck<float>(BottleneckKind, int);
+template std::unique_ptr<BottleneckBranchT<double>> make_bottleneck<double>(BottleneckKind, int);
 
 }  // namespace qdiff::nn

@@ -180,12 +180,15 @@ Checkpoint parse_checkpoint(std::span<const uint8_t> bytes, const std::string& p
     t.name = r.str(r.pod<uint32_t>("tensor name length"), "tensor name");
     const auto nd = r.pod<uint32_t>("tensor rank");
     if (nd > 16) throw FileError(path, "malformed checkpoint: tensor '" + t.name + "' has rank " + std::to_string(nd));
-    size_t count = 1;
+    uint64_t count = 1;
     for (uint32_t d = 0; d < nd; ++d) {
       const auto dim = r.pod<int64_t>("tensor shape");
       if (dim < 0) throw FileError(path, "malformed checkpoint: tensor '" + t.name + "' has a negative dimension");
+      // Bounded by the body, so count * sizeof(float) cannot overflow.
+      if (dim != 0 && count > body_len / sizeof(float) / static_cast<uint64_t>(dim))
+        throw FileError(path, "malformed checkpoint: tensor '" + t.name + "' has a shape larger than the file");
       t.shape.push_back(dim);
-      count *= static_cast<size_t>(dim);
+      count *= static_cast<uint64_t>(dim);
     }
     if (r.pod<uint32_t>("tensor dtype") != 0)
       throw FileError(path, "unsupported dtype for tensor '" + t.name + "' (only float32)");
@@ -194,7 +197,7 @@ Checkpoint parse_checkpoint(std::span<const uint8_t> bytes, const std::string& p
       throw FileError(path, "malformed checkpoint: tensor '" + t.name + "' byte count does not match its shape");
     const auto* d = r.take(nb, "tensor data");
     t.data.resize(count);
-    std::memcpy(t.data.data(), d, nb);
+    if (nb > 0) std::memcpy(t.data.data(), d, nb);  // an empty vector's data() may be null
     ck.tensors.push_back(std::move(t));
   }
   const auto nblob = r.pod<uint32_t>("blob count");
@@ -217,10 +220,10 @@ Checkpoint load_checkpoint(const std::string& path) {
   return parse_checkpoint(bytes, path);
 }
 
-Checkpoint make_checkpoint(const Config& cfg, const json& meta, const ParamRegistry& model, const Ema* ema,
+Checkpoint make_checkpoint(const json& config, const json& meta, const ParamRegistry& model, const Ema* ema,
                            const Adam* adam) {
   Checkpoint ck;
-  ck.config = cfg.resolved();
+  ck.config = config;
   ck.meta = meta.is_null() ? json::object() : meta;
   auto add_all = [&](const std::string& prefix, std::span<const float> flat) {
     for (const auto& p : model.infos()) ck.add_tensor(prefix + p.name, p.shape, flat.subspan(p.offset, p.size));
@@ -312,9 +315,9 @@ void load_weights(const Checkpoint& ck, const std::string& path, ParamRegistry& 
   std::copy(p.begin(), p.end(), model.params().begin());
 }
 
-void require_same_model_config(const Checkpoint& ck, const Config& cfg, const std::string& path) {
+void require_same_model_config(const Checkpoint& ck, const json& config, const std::string& path) {
   const json& a = ck.config.contains("model") ? ck.config["model"] : json();
-  const json& b = cfg.resolved().contains("model") ? cfg.resolved()["model"] : json();
+  const json& b = config.contains("model") ? config["model"] : json();
   if (a != b)
     throw FileError(path, "config mismatch: the checkpoint's model section " + a.dump() +
                               " differs from the requested " + b.dump());

@@ -6,7 +6,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #define QDIFF_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
@@ -14,8 +16,9 @@
 namespace qdiff::nn::bf16 {
 
 bool supported() {
-  static const bool v = __builtin_cpu_supports("avx512bf16");
-  return v;
+  static const bool hardware = __builtin_cpu_supports("avx512bf16");
+  const char* off = std::getenv("QDIFF_DISABLE_BF16");  // read each time: tests set it
+  return hardware && !(off && *off && std::string(off) != "0");
 }
 
 float to_float(Half h) {

@@ -30,7 +30,7 @@ struct BPairRows {
   const int* off;  // pair row j starts at base + off[j]
 };
 
-// Whether this CPU executes AVX512_BF16 (cpuid).
+// Whether this CPU executes AVX512_BF16 (cpuid) and QDIFF_DISABLE_BF16 is unset (or 0).
 bool supported();
 
 // C[M,N] = A B (acc: C += A B) over K2 pairs of k; C row-major with leading dimension ldc.

@@ -90,4 +90,12 @@ void Ema::update(std::span<const float> params) {
   ++step_;
 }
 
+ScopedEmaWeights::ScopedEmaWeights(std::span<float> params, const Ema& ema)
+    : params_(params), raw_(params.begin(), params.end()) {
+  if (ema.shadow().size() != params.size()) throw InvalidArgument("ScopedEmaWeights: parameter count differs from the EMA's");
+  std::copy(ema.shadow().begin(), ema.shadow().end(), params_.begin());
+}
+
+ScopedEmaWeights::~ScopedEmaWeights() { std::copy(raw_.begin(), raw_.end(), params_.begin()); }
+
 }  // namespace qdiff::nn

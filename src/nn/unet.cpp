@@ -6,7 +6,6 @@
 #include <sstream>
 #include <type_traits>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 
 namespace qdiff::nn {
@@ -17,15 +16,14 @@ UNetSpec paper_spec(int in_channels) {
   return s;
 }
 
-UNetSpec spec_from_config(const Config& cfg, int in_channels, int image_size) {
+UNetSpec spec_from_options(const ModelOptions& model, int in_channels, int image_size) {
   UNetSpec s = paper_spec(in_channels);
-  s.arch = cfg.str("model.arch");
+  s.arch = model.arch;
   s.image_size = image_size;
-  if (s.arch == "large") {
+  if (s.arch == Arch::Large) {
     s.channels.clear();
-    const int64_t base = cfg.integer("model.base_channels");
-    for (int64_t m : cfg.ints("model.channel_mult")) s.channels.push_back(static_cast<int>(base * m));
-    s.groups = static_cast<int>(cfg.integer("model.groups"));
+    for (int m : model.channel_mult) s.channels.push_back(model.base_channels * m);
+    s.groups = model.groups;
   }
   return s;
 }
@@ -34,15 +32,13 @@ template <class T>
 UNetT<T>::UNetT(UNetSpec spec, std::unique_ptr<BottleneckBranchT<T>> branch, uint64_t seed)
     : spec_(std::move(spec)), reg_(std::make_unique<ParamRegistryT<T>>()), branch_(std::move(branch)) {
   if (branch_ && branch_->kind() == "none") branch_.reset();
-  if (spec_.arch != "paper" && spec_.arch != "large")
-    throw InvalidArgument("unknown U-Net arch '" + spec_.arch + "' (paper|large)");
   L_ = static_cast<int>(spec_.channels.size());
   if (L_ < 1) throw InvalidArgument("U-Net needs at least one resolution level");
   if (spec_.in_channels < 1) throw InvalidArgument("U-Net needs at least one image channel");
   if (spec_.image_size % (1 << (L_ - 1)))
     throw InvalidArgument("U-Net: image size " + std::to_string(spec_.image_size) + " is not divisible by 2^" +
                           std::to_string(L_ - 1));
-  const bool large = spec_.arch == "large";
+  const bool large = spec_.arch == Arch::Large;
   const BlockKind kind = large ? BlockKind::Large : BlockKind::Paper;
   const auto& ch = spec_.channels;
   auto& reg = *reg_;
@@ -134,7 +130,7 @@ void UNetT<T>::forward(const T* x, const int* t, int B, T* eps, bool training) {
     dec_[i].forward(r, cc, temb, B, size_[i], size_[i]);
     prev = r;
   }
-  if (spec_.arch == "large") {
+  if (spec_.arch == Arch::Large) {
     T* go = go_.get(sz(0));
     T* so = so_.get(sz(0));
     out_norm_.forward(go, prev, B, S * S);
@@ -155,7 +151,7 @@ void UNetT<T>::backward(const T* deps, T* dx) {
   const T* temb = temb_.data();
   const T* top = L_ > 1 ? r_[0].data() : (branch_ ? ms_.data() : m_.data());  // input of the output head
   T* g = (L_ > 1 ? gR_[0] : gMs_).get(sz(L_ > 1 ? 0 : L_ - 1));
-  if (spec_.arch == "large") {
+  if (spec_.arch == Arch::Large) {
     T* gso = gSo_.get(sz(0));
     out_.backward(gso, so_.data(), deps, B, S, S);
     silu_backward(gso, go_.data(), gso, sz(0));
@@ -225,7 +221,7 @@ std::vector<std::pair<std::string, size_t>> UNetT<T>::block_param_counts() const
 template <class T>
 std::string UNetT<T>::param_table() const {
   std::ostringstream os;
-  os << "U-Net '" << spec_.arch << "', bottleneck '" << bottleneck_kind() << "', " << spec_.in_channels
+  os << "U-Net '" << mode_name(spec_.arch) << "', bottleneck '" << bottleneck_kind() << "', " << spec_.in_channels
      << " channel(s), " << spec_.image_size << "x" << spec_.image_size << "\n";
   os << std::left << std::setw(16) << "block" << std::right << std::setw(12) << "params" << "\n";
   for (const auto& [name, n] : block_param_counts())
@@ -236,7 +232,6 @@ std::string UNetT<T>::param_table() const {
 
 template <class T>
 int64_t UNetT<T>::forward_macs_per_image() const {
-  const auto& ch = spec_.channels;
   const int S = spec_.image_size;
   int64_t macs = init_.macs(S, S) + out_.macs(S, S);
   for (int i = 0; i < L_; ++i) {
@@ -250,13 +245,12 @@ int64_t UNetT<T>::forward_macs_per_image() const {
   macs += mid_.macs(size_[L_ - 1], size_[L_ - 1]);
   const int64_t bn = reg_->count("bottleneck.");
   macs += bn;  // dense branch: about one multiply-add per weight
-  (void)ch;
   return macs;
 }
 
-std::unique_ptr<UNet> make_unet(const Config& cfg, int in_channels, std::unique_ptr<BottleneckBranch> branch,
+std::unique_ptr<UNet> make_unet(const ModelOptions& model, int in_channels, std::unique_ptr<BottleneckBranch> branch,
                                 uint64_t seed, int image_size) {
-  return std::make_unique<UNet>(spec_from_config(cfg, in_channels, image_size), std::move(branch), seed);
+  return std::make_unique<UNet>(spec_from_options(model, in_channels, image_size), std::move(branch), seed);
 }
 
 template class UNetT<float>;

@@ -154,22 +154,21 @@ void Program::forward(const double* angles, WorkspaceT<A>& ws) const {
   std::vector<int> qs;
   std::vector<Mat2> ms;
   for (const Step& st : steps_) {
-    if (st.kind == StepKind::Layer) {
-      qs.clear();
-      ms.clear();
-      for (const Step& part : st.parts) {
-        qs.push_back(part.q0);
-        ms.push_back(fused_matrix(part.ops, angles));
-      }
-      apply_1q_layer(psi, n_, static_cast<int>(qs.size()), qs.data(), ms.data());
-      continue;
-    }
-    const Op& op = circuit_->ops()[st.ops[0]];
     switch (st.kind) {
-      case StepKind::Layer: break;
+      case StepKind::Layer:
+        qs.clear();
+        ms.clear();
+        for (const Step& part : st.parts) {
+          qs.push_back(part.q0);
+          ms.push_back(fused_matrix(part.ops, angles));
+        }
+        apply_1q_layer(psi, n_, static_cast<int>(qs.size()), qs.data(), ms.data());
+        break;
       case StepKind::Fused1Q: apply_1q(psi, n_, st.q0, fused_matrix(st.ops, angles)); break;
-      case StepKind::Controlled1Q: apply_controlled_1q(psi, n_, st.q0, st.q1, circuit_->op_matrix_1q(op, angles)); break;
-      case StepKind::TwoQ: apply_2q(psi, n_, st.q0, st.q1, circuit_->matrix2(op.matrix)); break;
+      case StepKind::Controlled1Q:
+        apply_controlled_1q(psi, n_, st.q0, st.q1, circuit_->op_matrix_1q(circuit_->ops()[st.ops[0]], angles));
+        break;
+      case StepKind::TwoQ: apply_2q(psi, n_, st.q0, st.q1, circuit_->matrix2(circuit_->ops()[st.ops[0]].matrix)); break;
       case StepKind::Cnot: apply_cnot(psi, n_, st.q0, st.q1); break;
       case StepKind::Swap: apply_swap(psi, n_, st.q0, st.q1); break;
       case StepKind::Cz: apply_cz(psi, n_, st.q0, st.q1); break;
@@ -202,21 +201,18 @@ void Program::adjoint(const double* angles, const double* c, double* dangles, Wo
     const Step& st = *it;
     A* psi = ws.psi.data();
     A* lam = ws.lam.data();
-    if (st.kind == StepKind::Layer) {
-      qs.clear();
-      uinv.clear();
-      for (const Step& part : st.parts) {
-        qs.push_back(part.q0);
-        uinv.push_back(quantum::adjoint(fused_matrix(part.ops, angles)));
-      }
-      rs.assign(qs.size(), Mat2{});
-      backward_1q_layer(psi, lam, n_, static_cast<int>(qs.size()), qs.data(), uinv.data(), rs.data());
-      for (size_t p = 0; p < st.parts.size(); ++p) fused_grads(st.parts[p].ops, rs[p]);
-      continue;
-    }
-    const Op& op = ops[st.ops[0]];
     switch (st.kind) {
-      case StepKind::Layer: break;
+      case StepKind::Layer:
+        qs.clear();
+        uinv.clear();
+        for (const Step& part : st.parts) {
+          qs.push_back(part.q0);
+          uinv.push_back(quantum::adjoint(fused_matrix(part.ops, angles)));
+        }
+        rs.assign(qs.size(), Mat2{});
+        backward_1q_layer(psi, lam, n_, static_cast<int>(qs.size()), qs.data(), uinv.data(), rs.data());
+        for (size_t p = 0; p < st.parts.size(); ++p) fused_grads(st.parts[p].ops, rs[p]);
+        break;
       case StepKind::Fused1Q: {
         Mat2 r{};
         backward_1q(psi, lam, n_, st.q0, quantum::adjoint(fused_matrix(st.ops, angles)), r);
@@ -224,6 +220,7 @@ void Program::adjoint(const double* angles, const double* c, double* dangles, Wo
         break;
       }
       case StepKind::Controlled1Q: {
+        const Op& op = ops[st.ops[0]];
         Mat2 r{};
         const double* a = angles + op.first_slot;
         backward_controlled_1q(psi, lam, n_, st.q0, st.q1, quantum::adjoint(target_matrix(op.kind, a)), r);
@@ -233,7 +230,7 @@ void Program::adjoint(const double* angles, const double* c, double* dangles, Wo
       }
       case StepKind::TwoQ: {
         Mat4 r{};
-        backward_2q(psi, lam, n_, st.q0, st.q1, quantum::adjoint(circuit_->matrix2(op.matrix)), r);
+        backward_2q(psi, lam, n_, st.q0, st.q1, quantum::adjoint(circuit_->matrix2(ops[st.ops[0]].matrix)), r);
         break;
       }
       case StepKind::Cnot:

@@ -8,6 +8,7 @@
 #include "internal.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
+#include "qdiff/core/options.hpp"
 
 namespace qdiff::sweep {
 
@@ -27,7 +28,7 @@ ImageSet repeat_to(const ImageSet& training, int64_t n) {
 nlohmann::json training_floor(const SweepPlan& plan, const Config& cfg) {
   eval::EvalOptions opt = eval_options(plan);
   opt.ssim = false;
-  const ImageSet train = load_training_images(cfg);
+  const ImageSet train = load_training_images(resolve_options(cfg).data);
   return eval::evaluate(repeat_to(train, plan.eval.value("n_samples", int64_t(1000))), reference_set(plan), opt);
 }
 

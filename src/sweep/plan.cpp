@@ -138,7 +138,7 @@ SweepPlan load_plan(const std::string& path, bool quick) {
   json j;
   try {
     j = json::parse(read_file_text(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw FileError(path, std::string("invalid JSON: ") + e.what());
   }
   return plan_from_json(j, path, quick);

@@ -12,6 +12,7 @@
 #include "internal.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/io/plot.hpp"
 
 namespace qdiff::sweep {
@@ -54,7 +55,7 @@ json protocol_floor(const std::string& run_dir, const json& report, const std::s
   if (features != "pixels" && fs::path(opt.features).filename().string() != features)
     throw FileError(where, "measured with features '" + features + "', but the data's feature network is '" + opt.features + "'");
   if (report.contains("kid")) opt.kid_subsets = report["kid"].value("subsets", int64_t(100));
-  const ImageSet train = load_training_images(cfg);
+  const ImageSet train = load_training_images(resolve_options(cfg).data);
   return eval::evaluate(repeat_to(train, report.at("n_samples").get<int64_t>()), reference_of(report, where), opt);
 }
 

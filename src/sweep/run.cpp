@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/distributed.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
@@ -202,7 +203,7 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
       topt.should_stop = opt.should_stop;
       topt.final_samples = false;
       topt.data_parallel = false;  // under mpirun each process trains its own cells
-      const auto tr = diffusion::train(train_cfg, topt);
+      const auto tr = diffusion::train(resolve_options(train_cfg), topt);
       if (tr.interrupted) {
         spdlog::warn("cell {} interrupted at step {}; the sweep continues it from {} when run again", cell.id,
                      tr.steps_done, tr.model_path);
@@ -221,15 +222,17 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
     write_file_atomic(dir + "/config.json", resolved.dump(2) + "\n");
 
     const auto t1 = std::chrono::steady_clock::now();
-    auto lm = hybrid::load_model(model_path, true);
-    if (plan.eval.contains("sampler")) lm.config.set_value("sample.sampler", plan.eval["sampler"]);
-    if (plan.eval.contains("steps")) lm.config.set_value("sample.steps", plan.eval["steps"]);
-    const auto sopt = diffusion::sample_options_from_config(lm.config);
-    const auto schedule = diffusion::make_schedule(lm.config);
-    auto noise = diffusion::make_noise_source(lm.config, 0x5a3b1e ^ static_cast<uint64_t>(cfg.integer("train.seed")));
+    json sampling = json::object();
+    if (plan.eval.contains("sampler")) sampling["sample.sampler"] = plan.eval["sampler"];
+    if (plan.eval.contains("steps")) sampling["sample.steps"] = plan.eval["steps"];
+    auto lm = hybrid::load_model(model_path, true, sampling);
+    const auto schedule = diffusion::make_schedule(lm.options.diffusion);
+    auto noise = diffusion::make_noise_source(lm.options.diffusion,
+                                              0x5a3b1e ^ static_cast<uint64_t>(cfg.integer("train.seed")));
     const int64_t n = plan.eval.value("n_samples", int64_t(1000));
     ImageSet samples;
-    samples.pixels = diffusion::generate_images(*lm.model, schedule, *noise, sopt, n, plan.eval.value("batch", 64));
+    samples.pixels = diffusion::generate_images(*lm.model, schedule, *noise, lm.options.sample, n,
+                                                plan.eval.value("batch", 64));
     samples.n = n, samples.c = lm.in_channels, samples.h = samples.w = lm.image_size;
     samples.source = dir;
     GridOptions g;
@@ -239,7 +242,7 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
 
     result["metrics"] = eval::evaluate(samples, reference_set(plan), eval_options(plan));
     // Memorisation: SSIM of every sample to its nearest training image.
-    const ImageSet train = load_training_images(cfg);
+    const ImageSet train = load_training_images(resolve_options(cfg).data);
     const auto near = eval::nearest_ssim(eval::ImageView(samples.pixels, samples.n, samples.c, samples.h, samples.w),
                                          eval::ImageView(train.pixels, train.n, train.c, train.h, train.w));
     result["metrics"]["ssim"]["nearest_train_mean"] = near.mean_max;

@@ -1,6 +1,7 @@
 // The qdiff binary end to end: help, version, data description, clear errors and exit codes.
 #include <gtest/gtest.h>
 
+#include "qdiff/core/version.hpp"
 #include "support/test_support.hpp"
 
 using qdiff::test::repo_path;
@@ -18,6 +19,7 @@ TEST(Cli, HelpAndVersion) {
   for (const char* cmd : {"data", "train", "sample", "eval", "sweep"}) EXPECT_NE(out.find(cmd), std::string::npos) << cmd;
   EXPECT_EQ(qdiff_run("--version", &out), 0);
   EXPECT_NE(out.find("qdiff 0."), std::string::npos) << out;
+  EXPECT_NE(out.find("qdiff " + qdiff::version() + " ("), std::string::npos) << out;  // with the git commit
 }
 
 TEST(Cli, DataDescribesBundledFile) {

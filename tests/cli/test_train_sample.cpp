@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "qdiff/core/files.hpp"
+#include "qdiff/core/version.hpp"
 #include "qdiff/io/npz.hpp"
 #include "qdiff/nn/checkpoint.hpp"
 #include "support/test_support.hpp"
@@ -70,7 +71,8 @@ TEST_F(SmokeRun, TrainsWritesEverythingAndTheLossFalls) {
   EXPECT_LT(l.back(), 0.8 * l.front()) << "loss should fall over 20 steps";
   const auto cfg = json::parse(read_file_text(dir_->file("a/config.json")));
   EXPECT_EQ(cfg["train"]["steps"], 20);
-  EXPECT_TRUE(cfg.contains("version"));
+  EXPECT_EQ(cfg["version"], version());  // "0.1.0+<git commit>"
+  EXPECT_EQ(nn::load_checkpoint(dir_->file("a/model.bin")).meta["version"], version());
 }
 
 TEST_F(SmokeRun, ResumeIsBitIdentical) {

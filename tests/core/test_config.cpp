@@ -1,6 +1,8 @@
 // Config validation: defaults, unknown keys with suggestions, types, ranges, --set overrides.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
@@ -79,8 +81,79 @@ TEST(Config, FileErrorsNameTheFile) {
   }
 }
 
+// Every run config in configs/ (globbed: a new file is covered without editing this test)
+// validates, and the data file it names is there.
 TEST(Config, ShippedConfigsValidate) {
-  for (const char* name : {"configs/mnist.json", "configs/mnist_classical.json", "configs/smoke.json"}) {
-    EXPECT_NO_THROW(Config::from_file(qdiff::test::repo_path(name))) << name;
+  int checked = 0;
+  for (const auto& e : std::filesystem::directory_iterator(qdiff::test::repo_path("configs"))) {
+    if (e.path().extension() != ".json") continue;
+    const std::string name = e.path().filename().string();
+    try {
+      const Config c = Config::from_file(e.path().string());
+      EXPECT_NO_THROW(require_readable_file(qdiff::test::repo_path(c.str("data.path")))) << name;
+    } catch (const Error& err) {
+      ADD_FAILURE() << name << ": " << err.what();
+    }
+    ++checked;
   }
+  EXPECT_GE(checked, 6);
+}
+
+namespace {
+// What tests/fuzz/fuzz_config.cpp does with an input: parse it as a config file, and apply its
+// lines as --set assignments; only qdiff errors may come out.
+void apply_like_the_fuzzer(const std::string& text) {
+  try {
+    (void)Config::from_text(text, "fuzz.json").hash();
+  } catch (const Error&) {
+  }
+  Config c;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    try {
+      c.set(text.substr(start, end - start));
+    } catch (const Error&) {
+    }
+    start = end + 1;
+  }
+  EXPECT_NO_THROW(c.dump());
+}
+}  // namespace
+
+// Found by fuzzing: a --set value with bytes that are not UTF-8 was stored, then every dump of
+// the config threw nlohmann's type_error ("internal error").
+TEST(Config, FuzzRegressionSetWithInvalidUtf8IsAConfigError) {
+  apply_like_the_fuzzer(read_file_text(qdiff::test::repo_path("tests/data/fuzz_regressions/config_set_invalid_utf8.txt")));
+  Config c;
+  try {
+    c.set("data.path=\xff\xfe");
+    FAIL() << "invalid UTF-8 accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("not valid UTF-8"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(c.set("data.classes=\xff"), ConfigError);
+}
+
+// Found by fuzzing: a number beyond double range (1e400) made json::parse throw out_of_range,
+// which neither the file parser nor --set caught ("internal error").
+TEST(Config, FuzzRegressionNumberOverflowIsAConfigError) {
+  apply_like_the_fuzzer(read_file_text(qdiff::test::repo_path("tests/data/fuzz_regressions/config_number_overflow.txt")));
+  Config c;
+  EXPECT_THROW(c.set("train.lr=1e400"), ConfigError);
+  try {
+    Config::from_text(R"({"train": {"lr": 1e400}})", "big.json");
+    FAIL() << "1e400 accepted";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("big.json: invalid JSON"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Config, HugeNumbersForIntegerKeysAreRangeErrors) {
+  Config c;
+  // 1e300 is integral as a double; converting it to int64 before the range check was UB.
+  EXPECT_THROW(c.set("train.steps=1e300"), ConfigError);
+  EXPECT_THROW(c.set("train.steps=-1e300"), ConfigError);
+  c.set("train.steps=1e3");
+  EXPECT_EQ(c.integer("train.steps"), 1000);
 }

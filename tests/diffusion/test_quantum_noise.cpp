@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/diffusion/noise_stats.hpp"
 #include "qdiff/diffusion/quantum_noise.hpp"
@@ -54,7 +55,7 @@ TEST(QuantumNoise, SeededAndResumable) {
 
 TEST(QuantumNoise, FactoryFollowsConfig) {
   Config cfg;
-  EXPECT_EQ(make_noise_source(cfg, 0)->name(), "gaussian");
+  EXPECT_EQ(make_noise_source(resolve_options(cfg).diffusion, 0)->name(), "gaussian");
   cfg.set("diffusion.noise=quantum");
-  EXPECT_EQ(make_noise_source(cfg, 0)->name(), "quantum");
+  EXPECT_EQ(make_noise_source(resolve_options(cfg).diffusion, 0)->name(), "quantum");
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/diffusion/forward.hpp"
 #include "qdiff/diffusion/loss.hpp"
@@ -88,7 +89,7 @@ Moments ddim_exact(const Schedule& s, int S, double eta, double mu, double sd) {
 }  // namespace
 
 TEST(Forward, QSampleAndPredictX0AreInverse) {
-  const Schedule s = make_schedule("linear", 100);
+  const Schedule s = make_schedule(ScheduleKind::Linear, 100);
   const int B = 3;
   const int64_t D = 5;
   std::vector<float> x0(B * D), eps(B * D), xt(B * D), back(B * D), mean(B * D);
@@ -163,14 +164,14 @@ TEST(Sampler, RecoverSinglePoint) {
   std::vector<float> x0star(D);
   for (int d = 0; d < D; ++d) x0star[d] = 0.9f * std::sin(0.9f * d + 0.3f);
   for (const char* name : {"linear", "cosine", "tailored"}) {
-    const Schedule s = make_schedule(name, 1000);
+    const Schedule s = make_schedule(parse_mode<ScheduleKind>(name), 1000);
     const EpsModel model = point_model(s, x0star);
     for (bool clip : {true, false}) {
       struct Case { const char* sampler; int steps; double eta; };
       for (const Case c : {Case{"ddpm", 0, 0.0}, Case{"ddim", 50, 0.0}, Case{"ddim", 20, 1.0}, Case{"ddim", 1, 0.0}}) {
         GaussianNoise noise(11);
         std::vector<float> x(B * D);
-        sample(s, model, noise, B, D, SampleOptions{c.sampler, c.steps, c.eta, clip}, x.data());
+        sample(s, model, noise, B, D, SampleOptions{parse_mode<SamplerKind>(c.sampler), c.steps, c.eta, clip}, x.data());
         // One DDIM step from the cosine schedule's last level (sqrt(ab) = 5e-5) divides the
         // float eps error by 5e-5: the tolerance reflects float precision, not the method.
         const double tol = c.steps == 1 ? 3e-3 : 1e-4;
@@ -188,16 +189,16 @@ TEST(Sampler, DdpmMatchesTheGaussianDataDistribution) {
   const int B = 8;
   const int64_t D = 5000;
   for (const char* name : {"linear", "cosine"}) {
-    const Schedule s = make_schedule(name, 1000);
+    const Schedule s = make_schedule(parse_mode<ScheduleKind>(name), 1000);
     const Moments exact = ddpm_exact(s, mu, sd);
     // The discretisation error of 1000 ancestral steps is small (it shrinks the variance by
     // 3.7 % for linear, 2 % for cosine) and falls with T.
     EXPECT_NEAR(exact.mean, mu, 1e-6) << name;
     EXPECT_NEAR(exact.var, sd * sd, 0.05 * sd * sd) << name;
-    EXPECT_LT(std::abs(ddpm_exact(make_schedule(name, 4000), mu, sd).var - sd * sd), std::abs(exact.var - sd * sd));
+    EXPECT_LT(std::abs(ddpm_exact(make_schedule(parse_mode<ScheduleKind>(name), 4000), mu, sd).var - sd * sd), std::abs(exact.var - sd * sd));
     GaussianNoise noise(2024);
     std::vector<float> x(B * D);
-    sample(s, gaussian_model(s, mu, sd, D), noise, B, D, SampleOptions{"ddpm", 0, 0.0, false}, x.data());
+    sample(s, gaussian_model(s, mu, sd, D), noise, B, D, SampleOptions{SamplerKind::Ddpm, 0, 0.0, false}, x.data());
     const Moments got = moments(x);
     const double n = static_cast<double>(x.size());
     EXPECT_NEAR(got.mean, exact.mean, 4.5 * std::sqrt(exact.var / n)) << name;
@@ -209,7 +210,7 @@ TEST(Sampler, DdimMatchesTheGaussianDataDistribution) {
   const double mu = -0.2, sd = 0.3;
   const int B = 8;
   const int64_t D = 5000;
-  const Schedule s = make_schedule("cosine", 1000);
+  const Schedule s = make_schedule(ScheduleKind::Cosine, 1000);
   // With all T steps, DDIM(eta = 1) is DDPM and DDIM(eta = 0) follows the probability-flow
   // ODE closely; with 50 steps the variance shrinks (by 9 % at eta = 0), as expected.
   const Moments full0 = ddim_exact(s, 1000, 0.0, mu, sd), full1 = ddim_exact(s, 1000, 1.0, mu, sd);
@@ -224,7 +225,7 @@ TEST(Sampler, DdimMatchesTheGaussianDataDistribution) {
     EXPECT_NEAR(exact.var, sd * sd, 0.2 * sd * sd) << "eta " << eta;
     GaussianNoise noise(77);
     std::vector<float> x(B * D);
-    sample(s, gaussian_model(s, mu, sd, D), noise, B, D, SampleOptions{"ddim", 50, eta, false}, x.data());
+    sample(s, gaussian_model(s, mu, sd, D), noise, B, D, SampleOptions{SamplerKind::Ddim, 50, eta, false}, x.data());
     const Moments got = moments(x);
     const double n = static_cast<double>(x.size());
     EXPECT_NEAR(got.mean, exact.mean, 4.5 * std::sqrt(exact.var / n)) << "eta " << eta;
@@ -241,7 +242,7 @@ TEST(Sampler, DdimWithAllStepsAndEtaOneIsDdpm) {
   std::vector<float> x0star(D);
   for (int d = 0; d < D; ++d) x0star[d] = 1.6f * std::cos(0.37f * d);  // partly outside [-1, 1]
   for (const char* name : {"linear", "tailored"}) {
-    const Schedule s = make_schedule(name, 300);
+    const Schedule s = make_schedule(parse_mode<ScheduleKind>(name), 300);
     // A model that is wrong on purpose (a point outside [-1, 1] plus a bias) so clipping acts.
     const EpsModel base = point_model(s, x0star);
     std::vector<std::vector<float>> trace;  // every x_t the model sees
@@ -252,10 +253,10 @@ TEST(Sampler, DdimWithAllStepsAndEtaOneIsDdpm) {
     };
     std::vector<float> a(B * D), b(B * D);
     GaussianNoise na(31), nb(31);
-    sample(s, model, na, B, D, SampleOptions{"ddpm", 0, 0.0, true}, a.data());
+    sample(s, model, na, B, D, SampleOptions{SamplerKind::Ddpm, 0, 0.0, true}, a.data());
     const auto trace_ddpm = std::move(trace);
     trace.clear();
-    sample(s, model, nb, B, D, SampleOptions{"ddim", 300, 1.0, true}, b.data());
+    sample(s, model, nb, B, D, SampleOptions{SamplerKind::Ddim, 300, 1.0, true}, b.data());
     ASSERT_EQ(trace.size(), trace_ddpm.size());
     for (size_t k = 0; k < trace.size(); ++k)
       for (int i = 0; i < B * D; ++i)
@@ -267,24 +268,24 @@ TEST(Sampler, DdimWithAllStepsAndEtaOneIsDdpm) {
 }
 
 TEST(Sampler, SameSeedSameImages) {
-  const Schedule s = make_schedule("linear", 200);
+  const Schedule s = make_schedule(ScheduleKind::Linear, 200);
   const int B = 3;
   const int64_t D = 10;
   const EpsModel model = gaussian_model(s, 0.1, 0.5, D);
-  for (const SampleOptions& opt : {SampleOptions{"ddpm", 0, 0.0, true}, SampleOptions{"ddim", 20, 0.5, true},
-                                  SampleOptions{"ddim", 20, 0.0, true}}) {
+  for (const SampleOptions& opt : {SampleOptions{SamplerKind::Ddpm, 0, 0.0, true}, SampleOptions{SamplerKind::Ddim, 20, 0.5, true},
+                                  SampleOptions{SamplerKind::Ddim, 20, 0.0, true}}) {
     std::vector<float> a(B * D), b(B * D), c(B * D);
     GaussianNoise na(5), nb(5), nc(6);
     sample(s, model, na, B, D, opt, a.data());
     sample(s, model, nb, B, D, opt, b.data());
     sample(s, model, nc, B, D, opt, c.data());
-    EXPECT_EQ(a, b) << opt.sampler << " eta " << opt.eta;
-    EXPECT_NE(a, c) << opt.sampler << " eta " << opt.eta;
+    EXPECT_EQ(a, b) << mode_name(opt.sampler) << " eta " << opt.eta;
+    EXPECT_NE(a, c) << mode_name(opt.sampler) << " eta " << opt.eta;
   }
 }
 
 TEST(Sampler, DdimEtaZeroDependsOnlyOnInitialNoise) {
-  const Schedule s = make_schedule("cosine", 500);
+  const Schedule s = make_schedule(ScheduleKind::Cosine, 500);
   const int B = 2;
   const int64_t D = 12;
   const EpsModel model = gaussian_model(s, 0.0, 0.4, D);
@@ -306,19 +307,19 @@ TEST(Sampler, DdimEtaZeroDependsOnlyOnInitialNoise) {
 }
 
 TEST(Sampler, ProgressAndArgumentChecks) {
-  const Schedule s = make_schedule("linear", 30);
+  const Schedule s = make_schedule(ScheduleKind::Linear, 30);
   const int64_t D = 3;
   const EpsModel model = gaussian_model(s, 0.0, 1.0, D);
   std::vector<float> x(D);
   std::vector<std::pair<int, int>> calls;
   auto progress = [&](int i, int n) { calls.emplace_back(i, n); };
   GaussianNoise noise(0);
-  sample(s, model, noise, 1, D, SampleOptions{"ddpm", 0, 0.0, true}, x.data(), progress);
+  sample(s, model, noise, 1, D, SampleOptions{SamplerKind::Ddpm, 0, 0.0, true}, x.data(), progress);
   ASSERT_EQ(calls.size(), 30u);
   EXPECT_EQ(calls.front(), std::make_pair(1, 30));
   EXPECT_EQ(calls.back(), std::make_pair(30, 30));
   calls.clear();
-  sample(s, model, noise, 1, D, SampleOptions{"ddim", 7, 0.0, true}, x.data(), progress);
+  sample(s, model, noise, 1, D, SampleOptions{SamplerKind::Ddim, 7, 0.0, true}, x.data(), progress);
   ASSERT_EQ(calls.size(), 7u);
   EXPECT_EQ(calls.back(), std::make_pair(7, 7));
   // The model is always asked for all B samples at one timestep, from T-1 down.
@@ -329,28 +330,28 @@ TEST(Sampler, ProgressAndArgumentChecks) {
     for (int i = 0; i < B * D; ++i) eps[i] = 0.0f;
   };
   std::vector<float> x2(2 * D);
-  sample(s, spy, noise, 2, D, SampleOptions{"ddim", 4, 0.0, true}, x2.data());
+  sample(s, spy, noise, 2, D, SampleOptions{SamplerKind::Ddim, 4, 0.0, true}, x2.data());
   EXPECT_EQ(seen, (std::vector<int>{29, 19, 10, 0}));
-  EXPECT_THROW(sample(s, model, noise, 1, D, SampleOptions{"euler", 4, 0.0, true}, x.data()), InvalidArgument);
-  EXPECT_THROW(sample(s, model, noise, 1, D, SampleOptions{"ddim", 31, 0.0, true}, x.data()), InvalidArgument);
+  EXPECT_THROW(sample(s, model, noise, 1, D, SampleOptions{parse_mode<SamplerKind>("euler"), 4, 0.0, true}, x.data()), InvalidArgument);
+  EXPECT_THROW(sample(s, model, noise, 1, D, SampleOptions{SamplerKind::Ddim, 31, 0.0, true}, x.data()), InvalidArgument);
 }
 
 TEST(Sampler, OptionsFromConfig) {
   Config c;
-  SampleOptions o = sample_options_from_config(c);
-  EXPECT_EQ(o.sampler, "ddim");
+  SampleOptions o = resolve_options(c).sample;
+  EXPECT_EQ(mode_name(o.sampler), "ddim");
   EXPECT_EQ(o.steps, 50);
   EXPECT_EQ(o.eta, 0.0);
   EXPECT_TRUE(o.clip_x0);
   c.set("sample.sampler=ddpm");
   c.set("sample.clip_x0=false");
-  o = sample_options_from_config(c);
-  EXPECT_EQ(o.sampler, "ddpm");
+  o = resolve_options(c).sample;
+  EXPECT_EQ(mode_name(o.sampler), "ddpm");
   EXPECT_FALSE(o.clip_x0);
   c.set("sample.sampler=ddim");
   c.set("diffusion.T=20");
   try {
-    sample_options_from_config(c);
+    resolve_options(c).sample;
     FAIL() << "50 DDIM steps with T = 20 must be rejected";
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.key(), "sample.steps");

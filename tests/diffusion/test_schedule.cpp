@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/diffusion/schedule.hpp"
 
@@ -18,7 +19,7 @@ void expect_rel(double actual, double expected, double rel, const char* what, in
 }  // namespace
 
 TEST(Schedule, LinearMatchesClosedForm) {
-  const Schedule s = make_schedule("linear", 1000, 1e-4, 0.02);
+  const Schedule s = make_schedule(ScheduleKind::Linear, 1000, 1e-4, 0.02);
   ASSERT_EQ(s.T, 1000);
   // beta_t = 1e-4 + (0.02 - 1e-4) t / 999;  alpha_bar_t = prod (1 - beta)
   const struct { int t; double beta, ab; } ref[] = {
@@ -34,7 +35,7 @@ TEST(Schedule, LinearMatchesClosedForm) {
 }
 
 TEST(Schedule, CosineMatchesClosedFormWithClipping) {
-  const Schedule s = make_schedule("cosine", 1000, 1e-4, 0.02, 0.008);
+  const Schedule s = make_schedule(ScheduleKind::Cosine, 1000, 1e-4, 0.02, 0.008);
   // f(t) = cos^2(pi/2 (t/T + s)/(1 + s)); beta = clip(1 - f(t+1)/f(t), 1e-4, 0.999).
   // The first 13 betas are below 1e-4 and clipped up; the last one (1.0) is clipped to 0.999.
   const struct { int t; double beta, ab; } ref[] = {
@@ -56,7 +57,7 @@ TEST(Schedule, CosineMatchesClosedFormWithClipping) {
 }
 
 TEST(Schedule, SigmoidMatchesClosedForm) {
-  const Schedule s = make_schedule("sigmoid", 1000, 1e-4, 0.02);
+  const Schedule s = make_schedule(ScheduleKind::Sigmoid, 1000, 1e-4, 0.02);
   // beta_t = sigmoid(-6 + 12 t/999) (0.02 - 1e-4) + 1e-4
   const struct { int t; double beta, ab; } ref[] = {
       {0, 0.00014920520081703202, 0.9998507947991829},
@@ -79,12 +80,12 @@ TEST(Schedule, TailoredMatchesClosedForm) {
       {5, 999, 0.0001},
   };
   for (const auto& r : ref) {
-    const Schedule s = make_schedule("tailored", 1000, 1e-4, 0.02, 0.008, r.p);
+    const Schedule s = make_schedule(ScheduleKind::Tailored, 1000, 1e-4, 0.02, 0.008, r.p);
     expect_rel(s.alpha_bar[r.t], r.ab, 1e-9, "alpha_bar", r.t);
   }
   // Larger power puts more steps at mid noise (|log SNR| < 2).
   auto mid_fraction = [](double p) {
-    const Schedule s = make_schedule("tailored", 1000, 1e-4, 0.02, 0.008, p);
+    const Schedule s = make_schedule(ScheduleKind::Tailored, 1000, 1e-4, 0.02, 0.008, p);
     int n = 0;
     for (int t = 0; t < s.T; ++t) n += std::abs(s.log_snr(t)) < 2.0;
     return n / 1000.0;
@@ -93,9 +94,9 @@ TEST(Schedule, TailoredMatchesClosedForm) {
   EXPECT_NEAR(mid_fraction(4.0), 0.620, 0.002);
   EXPECT_GT(mid_fraction(4.0), mid_fraction(2.0));
   // alpha_bar falls slower early than linear and cosine.
-  const Schedule lin = make_schedule("linear", 1000);
-  const Schedule cos = make_schedule("cosine", 1000);
-  const Schedule tai = make_schedule("tailored", 1000);
+  const Schedule lin = make_schedule(ScheduleKind::Linear, 1000);
+  const Schedule cos = make_schedule(ScheduleKind::Cosine, 1000);
+  const Schedule tai = make_schedule(ScheduleKind::Tailored, 1000);
   EXPECT_GT(tai.alpha_bar[250], cos.alpha_bar[250]);
   EXPECT_GT(cos.alpha_bar[250], lin.alpha_bar[250]);
 }
@@ -104,7 +105,7 @@ TEST(Schedule, AllSchedulesValidAndMonotone) {
   for (const char* name : {"linear", "cosine", "sigmoid", "tailored"}) {
     for (int T : {2, 10, 1000, 4000}) {
       for (double p : {0.1, 2.0, 10.0}) {
-        const Schedule s = make_schedule(name, T, 1e-4, 0.02, 0.008, p);
+        const Schedule s = make_schedule(parse_mode<ScheduleKind>(name), T, 1e-4, 0.02, 0.008, p);
         ASSERT_EQ(static_cast<int>(s.betas.size()), T);
         double prev = 1.0;
         for (int t = 0; t < T; ++t) {
@@ -120,7 +121,7 @@ TEST(Schedule, AllSchedulesValidAndMonotone) {
 
 TEST(Schedule, PosteriorFormulas) {
   for (const char* name : {"linear", "cosine", "sigmoid", "tailored"}) {
-    const Schedule s = make_schedule(name, 200);
+    const Schedule s = make_schedule(parse_mode<ScheduleKind>(name), 200);
     EXPECT_EQ(s.posterior_variance[0], 0.0) << name;
     EXPECT_EQ(s.alpha_bar_prev[0], 1.0) << name;
     for (int t = 1; t < s.T; ++t) {
@@ -153,33 +154,33 @@ TEST(Schedule, RejectsInvalidBetas) {
   // A beta so small that alpha_bar does not change in double precision.
   EXPECT_THROW(Schedule::from_betas({0.1, 1e-20, 0.2}), InvalidArgument);
   EXPECT_NO_THROW(Schedule::from_betas({0.1, 0.2}));
-  EXPECT_THROW(make_schedule("quadratic", 10), InvalidArgument);
+  EXPECT_THROW(make_schedule(parse_mode<ScheduleKind>("quadratic"), 10), InvalidArgument);
 }
 
 TEST(Schedule, FromConfig) {
   Config c;
-  const Schedule d = make_schedule(c);
+  const Schedule d = make_schedule(resolve_options(c).diffusion);
   EXPECT_EQ(d.name, "linear");
   EXPECT_EQ(d.T, 1000);
   EXPECT_DOUBLE_EQ(d.betas[999], 0.02);
 
   c.set("diffusion.schedule=cosine");
   c.set("diffusion.T=50");
-  const Schedule cs = make_schedule(c);
+  const Schedule cs = make_schedule(resolve_options(c).diffusion);
   EXPECT_EQ(cs.name, "cosine");
   EXPECT_EQ(cs.T, 50);
   EXPECT_DOUBLE_EQ(cs.betas[49], 0.999);
 
   c.set("diffusion.schedule=tailored");
   c.set("diffusion.tailored_power=3");
-  const Schedule ts = make_schedule(c);
+  const Schedule ts = make_schedule(resolve_options(c).diffusion);
   EXPECT_EQ(ts.betas, make_tailored_betas(50, 3.0, 1e-4));
 
   c.set("diffusion.schedule=linear");
   c.set("diffusion.beta_start=0.05");
   c.set("diffusion.beta_end=0.01");
   try {
-    make_schedule(c);
+    make_schedule(resolve_options(c).diffusion);
     FAIL() << "beta_end < beta_start must be rejected";
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.key(), "diffusion.beta_end");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "qdiff/core/config.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/diffusion/timesteps.hpp"
 
@@ -194,15 +195,15 @@ TEST(Timesteps, NonFiniteLossesAreIgnored) {
 TEST(Timesteps, FactoryFromConfig) {
   Config c;
   c.set("diffusion.T=100");
-  EXPECT_EQ(make_timestep_sampler(c)->name(), "uniform");
+  EXPECT_EQ(make_timestep_sampler(resolve_options(c).diffusion)->name(), "uniform");
   c.set("diffusion.timesteps=curriculum");
-  auto cur = make_timestep_sampler(c);
+  auto cur = make_timestep_sampler(resolve_options(c).diffusion);
   EXPECT_EQ(cur->name(), "curriculum");
   EXPECT_EQ(cur->T(), 100);
   EXPECT_DOUBLE_EQ(dynamic_cast<CurriculumTimesteps&>(*cur).centre(0, 10), 0.7 * 99);
   c.set("diffusion.timesteps=importance");
   c.set("diffusion.importance_history=3");
-  auto imp = make_timestep_sampler(c);
+  auto imp = make_timestep_sampler(resolve_options(c).diffusion);
   EXPECT_EQ(imp->name(), "importance");
   EXPECT_EQ(imp->state()["history_len"], 3);
 }

@@ -8,8 +8,10 @@
 #include "nn/gradcheck.hpp"
 #include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/hybrid/model.hpp"
 #include "qdiff/hybrid/quantum_branch.hpp"
+#include "support/test_support.hpp"
 
 using namespace qdiff;
 using namespace qdiff::hybrid;
@@ -22,8 +24,8 @@ namespace {
 
 QuantumBranchSpec small_spec(const std::string& ansatz, const std::string& reduce, quantum::GradMethod m) {
   QuantumBranchSpec s;
-  s.ansatz = {4, 2, ansatz, "ring"};
-  s.reduce = reduce;
+  s.ansatz = {4, 2, parse_mode<Ansatz>(ansatz), Entangler::Ring};
+  s.reduce = parse_mode<Reduce>(reduce);
   s.gradient = m;
   return s;
 }
@@ -38,7 +40,7 @@ void check_branch(const QuantumBranchSpec& spec, int C) {
   const int B = 3;
   Vec x = random_vector(static_cast<size_t>(B) * C, rng), dx, y(static_cast<size_t>(B) * C);
   const auto rep = gradcheck(
-      "quantum branch " + spec.ansatz.ansatz + "/" + spec.reduce, {{"pooled", &x, &dx}}, &reg,
+      "quantum branch " + mode_name(spec.ansatz.ansatz) + "/" + mode_name(spec.reduce), {{"pooled", &x, &dx}}, &reg,
       [&] {
         br.forward(x.data(), y.data(), B, true);
         return y;
@@ -99,27 +101,59 @@ TEST(QuantumBranch, PaperAnsatzWeightsHaveZeroGradientDefaultDoesNot) {
   }
 }
 
-TEST(QuantumBranch, ShotsGiveNoisyButUnbiasedOutputs) {
+// With the readout set to the identity, the branch outputs the shot estimates of <Z_i> (C = n_qubits,
+// pool reduce = each channel alone). Each estimate is 1 - 2 k / shots with k ~ Binomial(shots,
+// (1 - <Z_i>) / 2), so over many forward calls its mean must match the exact <Z_i> within the
+// standard error and its variance the closed form (1 - <Z_i>^2) / shots.
+TEST(QuantumBranch, ShotsAreUnbiasedWithTheBinomialVariance) {
+  const int nq = 4, B = 3, shots = 100, draws = 2000;
   QuantumBranchSpec s = small_spec("default", "pool", quantum::GradMethod::Adjoint);
   nn::ParamRegistryT<double> reg_exact, reg_shot;
   QuantumBranchT<double> exact(s);
-  s.shots = 2000;
+  s.shots = shots;
   QuantumBranchT<double> shot(s);
-  exact.declare_params(reg_exact, "b.", 8);
-  shot.declare_params(reg_shot, "b.", 8);
+  exact.declare_params(reg_exact, "b.", nq);
+  shot.declare_params(reg_shot, "b.", nq);
   Rng i1(1), i2(1), rng(2);
   reg_exact.finalize(i1);
   reg_shot.finalize(i2);
-  Vec x = random_vector(8, rng), qe(8), q1(8), q2(8);
-  exact.forward(x.data(), qe.data(), 1, false);
-  shot.forward(x.data(), q1.data(), 1, false);
-  shot.forward(x.data(), q2.data(), 1, false);
-  EXPECT_NE(q1, q2) << "each forward call draws fresh shots";
-  for (int i = 0; i < 8; ++i) EXPECT_NEAR(q1[i], qe[i], 0.2);
+  for (auto* reg : {&reg_exact, &reg_shot}) {
+    auto w = reg->view("b.readout.weight");  // [nq, nq]
+    auto b = reg->view("b.readout.bias");
+    std::fill(w.begin(), w.end(), 0.0);
+    std::fill(b.begin(), b.end(), 0.0);
+    for (int i = 0; i < nq; ++i) w[i * nq + i] = 1.0;
+  }
+  const Vec x = random_vector(static_cast<size_t>(B) * nq, rng);
+  Vec z(x.size()), q(x.size()), sum(x.size(), 0.0), sum_sq(x.size(), 0.0);
+  exact.forward(x.data(), z.data(), B, false);
+  for (int d = 0; d < draws; ++d) {
+    shot.forward(x.data(), q.data(), B, false);
+    for (size_t k = 0; k < q.size(); ++k) {
+      const double ones = (1.0 - q[k]) * shots / 2;  // the measured count behind the estimate
+      ASSERT_NEAR(ones, std::round(ones), 1e-9) << "an estimate from " << shots << " shots";
+      sum[k] += q[k];
+      sum_sq[k] += q[k] * q[k];
+    }
+  }
+  for (size_t k = 0; k < z.size(); ++k) {
+    ASSERT_LT(std::abs(z[k]), 0.95) << "choose inputs whose <Z> leaves room for shot noise";
+    const double mean = sum[k] / draws;
+    const double var = (sum_sq[k] - draws * mean * mean) / (draws - 1);
+    const double var_exact = (1.0 - z[k] * z[k]) / shots;
+    EXPECT_NEAR(mean, z[k], 4.0 * std::sqrt(var_exact / draws)) << "output " << k << " is biased";
+    // The sample variance of n draws has a relative standard error of about sqrt(2 / (n - 1)).
+    EXPECT_NEAR(var / var_exact, 1.0, 5.0 * std::sqrt(2.0 / (draws - 1))) << "output " << k;
+  }
+  // Every call draws fresh shots, and the stream is reproducible from the call counter.
+  Vec q1(q.size()), q2(q.size()), q3(q.size());
   shot.set_forward_calls(0);
-  Vec q3(8);
-  shot.forward(x.data(), q3.data(), 1, false);
-  EXPECT_EQ(q1, q3) << "the shot stream is reproducible from the call counter";
+  shot.forward(x.data(), q1.data(), B, false);
+  shot.forward(x.data(), q2.data(), B, false);
+  EXPECT_NE(q1, q2);
+  shot.set_forward_calls(0);
+  shot.forward(x.data(), q3.data(), B, false);
+  EXPECT_EQ(q1, q3);
 }
 
 TEST(QuantumBranch, WholeTinyUNetGradcheck) {
@@ -150,7 +184,7 @@ TEST(QuantumBranch, FloatSimulatorMatchesDoubleInTheTrainingBranch) {
   Config cfg;
   cfg.set("quantum.n_qubits=12");
   cfg.set("quantum.precision=float");
-  const QuantumBranchSpec fspec = quantum_branch_spec(cfg, 0);
+  const QuantumBranchSpec fspec = quantum_branch_spec(resolve_options(cfg).quantum, 0);
   ASSERT_EQ(fspec.precision, quantum::Precision::Float);
   QuantumBranchSpec dspec = fspec;
   dspec.precision = quantum::Precision::Double;
@@ -163,7 +197,7 @@ TEST(QuantumBranch, FloatSimulatorMatchesDoubleInTheTrainingBranch) {
   for (const QuantumBranchSpec& spec : {dspec, fspec}) {
     nn::ParamRegistryT<float> reg;
     QuantumBranchT<float> br(spec);
-    EXPECT_EQ(br.evaluator().precision(), spec.precision);
+    EXPECT_EQ(br.backend().precision(), spec.precision);
     br.declare_params(reg, "b.", C);
     Rng init(9);
     reg.finalize(init);
@@ -189,7 +223,7 @@ TEST(QuantumBranch, FloatSimulatorMatchesDoubleInTheTrainingBranch) {
   EXPECT_THROW(
       {
         cfg.set("quantum.precision=half");
-        quantum_branch_spec(cfg, 0);
+        quantum_branch_spec(resolve_options(cfg).quantum, 0);
       },
       qdiff::Error);
 }
@@ -200,14 +234,34 @@ TEST(HybridModel, FactoryBuildsEveryBottleneckAndWarnsForPaperAnsatz) {
   cfg.set("quantum.n_layers=1");
   for (const char* kind : {"quantum", "classical", "none"}) {
     cfg.set_value("model.bottleneck", kind);
-    auto net = build_model(cfg, 1, 0);
+    const RunOptions run = resolve_options(cfg);
+    auto net = build_model(run.model, run.quantum, 1, 0);
     EXPECT_EQ(net->bottleneck_kind(), kind);
   }
   cfg.set("model.bottleneck=quantum");
-  EXPECT_TRUE(untrainable_ansatz_warning(cfg).empty());
+  EXPECT_TRUE(untrainable_ansatz_warning(resolve_options(cfg).model, resolve_options(cfg).quantum).empty());
   cfg.set("quantum.ansatz=paper");
-  EXPECT_NE(untrainable_ansatz_warning(cfg).find("cannot change the output"), std::string::npos);
-  EXPECT_NE(bottleneck_summary(cfg).find("classical"), std::string::npos);
+  const RunOptions paper = resolve_options(cfg);
+  EXPECT_NE(untrainable_ansatz_warning(paper.model, paper.quantum).find("cannot change the output"), std::string::npos);
+  EXPECT_NE(bottleneck_summary(paper.model, paper.quantum, nn::paper_spec(1)).find("classical"), std::string::npos);
+}
+
+// (Moved from tests/nn/test_unet.cpp with the functions it tests, which need the ansatz's weight
+// count from quantum/.)
+TEST(HybridModel, ClassicalHiddenMatchesQuantumCount) {
+  Config cfg;  // defaults: 8 qubits, 3 layers, default ansatz, pool reduce
+  const RunOptions run = resolve_options(cfg);
+  const int64_t q = quantum_branch_params(run.quantum, 128);
+  EXPECT_EQ(q, 2 * 8 * 3 + 8 * 128 + 128);
+  const int h = classical_hidden(run.model, run.quantum, 128);
+  EXPECT_LE(std::llabs(nn::classical_branch_params(128, h) - q), 257 / 2 + 1);
+  cfg.set("model.classical_hidden=16");
+  EXPECT_EQ(classical_hidden(resolve_options(cfg).model, run.quantum, 128), 16);
+  cfg.set("model.bottleneck=none");
+  auto b = nn::make_bottleneck(resolve_options(cfg).model.bottleneck, h);
+  EXPECT_EQ(b->kind(), "none");
+  cfg.set("model.bottleneck=quantum");
+  EXPECT_THROW(nn::make_bottleneck(resolve_options(cfg).model.bottleneck, h), InvalidArgument);
 }
 
 TEST(AdaptivePool, MatchesTorchBoundaries) {
@@ -218,4 +272,57 @@ TEST(AdaptivePool, MatchesTorchBoundaries) {
   EXPECT_DOUBLE_EQ(y[0], 1.5);
   EXPECT_DOUBLE_EQ(y[1], 3.0);
   EXPECT_DOUBLE_EQ(y[2], 4.5);
+}
+
+// Issue 14: with the large arch the classical twin is matched to the quantum branch at the
+// U-Net's real bottleneck width (here 16, not the paper's 128), and the logged summary gives the
+// counts of the models actually built.
+TEST(HybridModel, ClassicalTwinIsMatchedAtTheRealBottleneckWidth) {
+  Config cfg;
+  for (const char* kv : {"model.arch=large", "model.base_channels=8", "model.channel_mult=[1,2]", "model.groups=4",
+                         "quantum.n_qubits=4", "quantum.n_layers=16", "quantum.ansatz=strong"})
+    cfg.set(kv);
+  cfg.set("model.bottleneck=quantum");
+  const RunOptions q = resolve_options(cfg);
+  const auto quantum_net = build_model(q.model, q.quantum, 1, 0);
+  cfg.set("model.bottleneck=classical");
+  const RunOptions c = resolve_options(cfg);
+  const auto classical_net = build_model(c.model, c.quantum, 1, 0);
+  const int C = classical_net->spec().bottleneck_channels();
+  ASSERT_EQ(C, 16);
+  const int64_t nq = quantum_net->registry().count("bottleneck."), nc = classical_net->registry().count("bottleneck.");
+  EXPECT_EQ(nq, quantum_branch_params(q.quantum, C));
+  // the closest count a hidden width can give: within half of one hidden unit's 2C + 1 parameters
+  EXPECT_LE(std::llabs(nc - nq), (2 * C + 1) / 2 + 1) << "quantum " << nq << ", classical " << nc;
+  const std::string s = bottleneck_summary(c.model, c.quantum, classical_net->spec());
+  EXPECT_NE(s.find("quantum " + std::to_string(nq) + " ("), std::string::npos) << s;
+  EXPECT_NE(s.find("classical " + std::to_string(nc) + " (MLP 16-"), std::string::npos) << s;
+}
+
+// A large-arch classical checkpoint written before issue 14 (its branch matched at 128 channels)
+// still loads, with the width it was trained with.
+TEST(HybridModel, ClassicalCheckpointsMatchedTheOldWayStillLoad) {
+  Config cfg;
+  for (const char* kv : {"model.arch=large", "model.base_channels=8", "model.channel_mult=[1,2]", "model.groups=4",
+                         "model.bottleneck=classical", "quantum.n_qubits=4", "quantum.n_layers=16",
+                         "quantum.ansatz=strong"})
+    cfg.set(kv);
+  const RunOptions run = resolve_options(cfg);
+  const nn::UNetSpec spec = nn::spec_from_options(run.model, 1, 28);
+  const int old_hidden = nn::classical_hidden_for_target(quantum_branch_params(run.quantum, 128), 128);
+  ASSERT_NE(old_hidden, classical_hidden(run.model, run.quantum, spec.bottleneck_channels()));
+  const nn::UNet old(spec, std::make_unique<nn::ClassicalBranch>(old_hidden), 3);
+  qdiff::test::TempDir dir;
+  const std::string path = dir.file("old.bin");
+  nn::save_checkpoint(path, nn::make_checkpoint(run.config, {{"in_channels", 1}, {"image_size", 28}}, old.registry()));
+  const LoadedModel lm = load_model(path);
+  EXPECT_EQ(lm.model->registry().info("bottleneck.fc1.weight").shape, (std::vector<int64_t>{old_hidden, 16}));
+  EXPECT_EQ(as_trained(run.model, lm.checkpoint).classical_hidden, old_hidden);
+  // explicit widths and quantum branches are taken as configured
+  ModelOptions fixed = run.model;
+  fixed.classical_hidden = 5;
+  EXPECT_EQ(as_trained(fixed, lm.checkpoint).classical_hidden, 5);
+  ModelOptions quantum = run.model;
+  quantum.bottleneck = BottleneckKind::Quantum;
+  EXPECT_EQ(as_trained(quantum, lm.checkpoint).classical_hidden, 0);
 }

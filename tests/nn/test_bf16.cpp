@@ -9,11 +9,14 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <functional>
 
 #include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/rng.hpp"
 #include "qdiff/nn/layers.hpp"
 #include "qdiff/nn/precision.hpp"
@@ -61,14 +64,14 @@ struct Outputs {
 
 // A layer under test, type-erased: run(precision, x, weight, dy) -> outputs, with the layer's
 // bias fixed.
-using Runner = std::function<Outputs(Precision, const Vec& x, const Vec& w, const Vec& dy)>;
+using Runner = std::function<Outputs(MatmulPrecision, const Vec& x, const Vec& w, const Vec& dy)>;
 
 void expect_bf16_semantics(const std::string& what, const Runner& run, size_t nx, size_t nw, size_t ny) {
   Rng rng(11);
   const Vec x = normals(nx, rng), w = normals(nw, rng), dy = normals(ny, rng);
-  const Outputs got = run(Precision::BF16, x, w, dy);
-  const Outputs exact = run(Precision::Float32, x, w, dy);
-  const Outputs ref = run(Precision::Float32, rounded(x), rounded(w), rounded(dy));  // bf16 operands
+  const Outputs got = run(MatmulPrecision::BF16, x, w, dy);
+  const Outputs exact = run(MatmulPrecision::Float32, x, w, dy);
+  const Outputs ref = run(MatmulPrecision::Float32, rounded(x), rounded(w), rounded(dy));  // bf16 operands
   auto check = [&](const char* name, const Vec& g, const Vec& r, const Vec& e) {
     const double scale = max_abs(e), dr = max_diff(g, r), de = max_diff(g, e);
     ASSERT_GT(scale, 0.0) << what << " " << name;
@@ -86,7 +89,7 @@ void expect_bf16_semantics(const std::string& what, const Runner& run, size_t nx
 // Conv2d or ConvTranspose2d (same constructor and calls).
 template <template <class> class Layer>
 Runner conv_runner(int cin, int cout, int k, int s, int p, int H, int N) {
-  return [=](Precision prec, const Vec& x, const Vec& w, const Vec& dy) {
+  return [=](MatmulPrecision prec, const Vec& x, const Vec& w, const Vec& dy) {
     ParamRegistry reg;
     Layer<float> l(reg, "l", cin, cout, k, s, p);
     Rng init(3);
@@ -137,7 +140,7 @@ TEST(Bf16, ConvTranspose2dMatchesFloat32OnRoundedOperands) {
 TEST(Bf16, LinearMatchesFloat32OnRoundedOperands) {
   if (!have_bf16()) GTEST_SKIP() << "this CPU has no AVX512_BF16";
   const int in = 37, out = 19, N = 6;
-  const Runner run = [&](Precision prec, const Vec& x, const Vec& w, const Vec& dy) {
+  const Runner run = [&](MatmulPrecision prec, const Vec& x, const Vec& w, const Vec& dy) {
     ParamRegistry reg;
     Linear<float> l(reg, "l", in, out);
     Rng init(3);
@@ -158,7 +161,7 @@ TEST(Bf16, LinearMatchesFloat32OnRoundedOperands) {
 namespace {
 // eps and the parameter gradients of one forward + backward of the paper U-Net (classical
 // bottleneck) in the given precision with `threads` OpenMP threads.
-std::pair<Vec, Vec> unet_step(Precision prec, int threads) {
+std::pair<Vec, Vec> unet_step(MatmulPrecision prec, int threads) {
   const int before = omp_get_max_threads();
   omp_set_num_threads(threads);
   UNet net(paper_spec(1), std::make_unique<ClassicalBranch>(4), 1);
@@ -185,8 +188,8 @@ double rel_l2(const Vec& a, const Vec& b) {
 
 TEST(Bf16, UNetStepIsCloseToFloat32AndNotFloat32) {
   if (!have_bf16()) GTEST_SKIP() << "this CPU has no AVX512_BF16";
-  const auto [eps_b, g_b] = unet_step(Precision::BF16, 2);
-  const auto [eps_f, g_f] = unet_step(Precision::Float32, 2);
+  const auto [eps_b, g_b] = unet_step(MatmulPrecision::BF16, 2);
+  const auto [eps_f, g_f] = unet_step(MatmulPrecision::Float32, 2);
   const double de = rel_l2(eps_b, eps_f), dg = rel_l2(g_b, g_f);
   EXPECT_LT(de, 2e-2) << "bf16 output too far from float32";
   EXPECT_LT(dg, 5e-2) << "bf16 gradients too far from float32";
@@ -196,31 +199,51 @@ TEST(Bf16, UNetStepIsCloseToFloat32AndNotFloat32) {
 
 TEST(Bf16, UNetStepDoesNotDependOnThreads) {
   if (!have_bf16()) GTEST_SKIP() << "this CPU has no AVX512_BF16";
-  const auto one = unet_step(Precision::BF16, 1), two = unet_step(Precision::BF16, 2);
+  const auto one = unet_step(MatmulPrecision::BF16, 1), two = unet_step(MatmulPrecision::BF16, 2);
   EXPECT_EQ(0, std::memcmp(one.first.data(), two.first.data(), one.first.size() * sizeof(float)));
   EXPECT_EQ(0, std::memcmp(one.second.data(), two.second.data(), one.second.size() * sizeof(float)));
 }
 
-TEST(Bf16, PrecisionOption) {
-  EXPECT_EQ(parse_precision("float32", "train.precision"), Precision::Float32);
+// Sets an environment variable for one scope, restoring it on exit.
+struct ScopedEnv {
+  std::string name;
+  std::optional<std::string> before;
+  ScopedEnv(std::string n, const char* value) : name(std::move(n)) {
+    if (const char* e = std::getenv(name.c_str())) before = e;
+    setenv(name.c_str(), value, 1);
+  }
+  ~ScopedEnv() {
+    if (before) setenv(name.c_str(), before->c_str(), 1);
+    else unsetenv(name.c_str());
+  }
+};
+
+// The detection path of a CPU without AVX512_BF16, forced by QDIFF_DISABLE_BF16 on any CPU:
+// asking for bf16 is a ConfigError naming the key, and a U-Net refuses it.
+TEST(Bf16, WithoutTheInstructionsBf16IsAnErrorNamingTheKey) {
+  const ScopedEnv off("QDIFF_DISABLE_BF16", "1");
+  EXPECT_FALSE(bf16_supported());
+  EXPECT_NO_THROW(require_supported(MatmulPrecision::Float32, "train.precision"));
   try {
-    parse_precision("fp16", "sample.precision");
-    FAIL() << "fp16 accepted";
+    require_supported(MatmulPrecision::BF16, "sample.precision");
+    FAIL() << "bf16 accepted on a CPU without AVX512_BF16";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("sample.precision"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("fp16"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("AVX512_BF16"), std::string::npos) << e.what();
   }
-  if (bf16_supported()) {
-    EXPECT_EQ(parse_precision("bf16", "train.precision"), Precision::BF16);
-  } else {
-    try {
-      parse_precision("bf16", "train.precision");
-      FAIL() << "bf16 accepted on a CPU without AVX512_BF16";
-    } catch (const ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find("AVX512_BF16"), std::string::npos) << e.what();
-    }
+  UNet net(paper_spec(1), nullptr, 1);
+  EXPECT_THROW(net.set_precision(MatmulPrecision::BF16), InvalidArgument);
+  EXPECT_EQ(net.precision(), MatmulPrecision::Float32);
+}
+
+TEST(Bf16, PrecisionOption) {
+  EXPECT_EQ(resolve_options(Config()).train.precision, MatmulPrecision::Float32);  // the default
+  EXPECT_EQ(resolve_options(Config()).sample.precision, MatmulPrecision::Float32);
+  {
+    const ScopedEnv zero("QDIFF_DISABLE_BF16", "0");  // 0 leaves the CPU's answer
+    EXPECT_EQ(bf16_supported(), __builtin_cpu_supports("avx512bf16") != 0);
   }
-  EXPECT_EQ(Config::from_json(nlohmann::json::object(), "t").str("train.precision"), "float32");  // the default
+  if (bf16_supported()) EXPECT_NO_THROW(require_supported(MatmulPrecision::BF16, "train.precision"));
   UNetT<double> net(paper_spec(1), nullptr, 1);
-  EXPECT_THROW(net.set_precision(Precision::BF16), InvalidArgument);
+  EXPECT_THROW(net.set_precision(MatmulPrecision::BF16), InvalidArgument);
 }

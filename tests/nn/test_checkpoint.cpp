@@ -50,7 +50,7 @@ struct Trainer {
     ema.update(net->params());
   }
   Checkpoint save(const Config& cfg) {
-    Checkpoint ck = make_checkpoint(cfg, {{"step", adam.steps()}}, net->registry(), &ema, &adam);
+    Checkpoint ck = make_checkpoint(cfg.resolved(), {{"step", adam.steps()}}, net->registry(), &ema, &adam);
     ck.add_blob("rng", rng_state_bytes(rng));
     return ck;
   }
@@ -186,7 +186,7 @@ TEST(Checkpoint, ArchitectureMismatchNamesTheProblem) {
   Config cfg;
   const std::string p = dir.file("ck.bin");
   auto net = small_net(1, /*hidden=*/3);
-  save_checkpoint(p, make_checkpoint(cfg, {}, net->registry()));
+  save_checkpoint(p, make_checkpoint(cfg.resolved(), {}, net->registry()));
   const Checkpoint ck = load_checkpoint(p);
 
   auto other_hidden = small_net(1, 5);  // bottleneck.fc1.weight [5,8] vs [3,8]
@@ -214,6 +214,35 @@ TEST(Checkpoint, ArchitectureMismatchNamesTheProblem) {
   // config mismatch
   Config other;
   other.set("model.bottleneck=none");
-  EXPECT_THROW(require_same_model_config(ck, other, p), FileError);
-  EXPECT_NO_THROW(require_same_model_config(ck, cfg, p));
+  EXPECT_THROW(require_same_model_config(ck, other.resolved(), p), FileError);
+  EXPECT_NO_THROW(require_same_model_config(ck, cfg.resolved(), p));
+}
+
+// Found by fuzzing (tests/fuzz/fuzz_checkpoint.cpp): a tensor with no elements made the reader
+// memcpy from a null vector (undefined behaviour, caught by UBSan). It loads now.
+TEST(Checkpoint, FuzzRegressionEmptyTensor) {
+  const auto bytes = read_file_bytes(qdiff::test::repo_path("tests/data/fuzz_regressions/checkpoint_empty_tensor.bin"));
+  try {
+    parse_checkpoint(bytes, "checkpoint_empty_tensor.bin");
+  } catch (const FileError&) {
+  }
+  Checkpoint ck;
+  ck.add_tensor("empty", {0, 3}, std::span<const float>());
+  const Checkpoint back = parse_checkpoint(serialize_checkpoint(ck), "empty.bin");
+  ASSERT_EQ(back.tensors.size(), 1u);
+  EXPECT_EQ(back.tensors[0].shape, (std::vector<int64_t>{0, 3}));
+  EXPECT_TRUE(back.tensors[0].data.empty());
+}
+
+// A shape whose element count overflows 64 bits (2^62 x 4 = 2^64 -> 0) must not pass as an
+// empty tensor.
+TEST(Checkpoint, ShapeLargerThanTheFileIsRefused) {
+  Checkpoint bad;
+  bad.tensors.push_back({"huge", {int64_t(1) << 62, 4}, {}});
+  try {
+    parse_checkpoint(serialize_checkpoint(bad), "huge.bin");
+    FAIL() << "a 2^64-element tensor with no data was accepted";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("shape larger than the file"), std::string::npos) << e.what();
+  }
 }

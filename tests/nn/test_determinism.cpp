@@ -55,10 +55,10 @@ void expect_thread_count_independent(const UNetSpec& spec, int B) {
     g1.assign(net.grads().begin(), net.grads().end());
   });
   with_threads(2, [&] { eps2 = forward_backward(net, B, 7); });
-  EXPECT_TRUE(same_bits(eps1, eps2)) << spec.arch << " B " << B << ": forward differs";
+  EXPECT_TRUE(same_bits(eps1, eps2)) << mode_name(spec.arch) << " B " << B << ": forward differs";
   for (const auto& p : net.registry().infos())
     EXPECT_TRUE(same_bits(std::span<const float>(g1.data() + p.offset, p.size), net.registry().grad_view(p.name)))
-        << spec.arch << " B " << B << ": gradient of " << p.name << " differs between 1 and 2 threads";
+        << mode_name(spec.arch) << " B " << B << ": gradient of " << p.name << " differs between 1 and 2 threads";
   double norm = 0;
   for (float v : g1) norm += double(v) * v;
   EXPECT_GT(norm, 0.0) << "gradients are all zero";
@@ -100,7 +100,7 @@ TEST(Determinism, PaperUNetGradientsDoNotDependOnThreads) {
 // The large arch adds GroupNorm (and SiLU); 3 levels at 16x16 keep it fast.
 TEST(Determinism, LargeUNetGradientsDoNotDependOnThreads) {
   UNetSpec s = paper_spec(1);
-  s.arch = "large";
+  s.arch = Arch::Large;
   s.image_size = 16;
   s.channels = {16, 32, 64};
   s.groups = 4;

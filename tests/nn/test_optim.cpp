@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <stdexcept>
+#include <vector>
 
 #include "qdiff/core/error.hpp"
 #include "qdiff/nn/optim.hpp"
@@ -96,4 +98,28 @@ TEST(Optim, EmaWarmupAndFixedDecay) {
   fixed.update(q);
   EXPECT_NEAR(fixed.shadow()[0], 0.001, 1e-7);
   EXPECT_THROW(Ema(q, 1.5), qdiff::InvalidArgument);
+}
+
+TEST(Optim, ScopedEmaWeightsSwapInAndRestoreEvenOnException) {
+  std::vector<float> params = {1.0f, 2.0f, 3.0f};
+  Ema ema(params, 0.5, false);
+  const std::vector<float> moved = {3.0f, 0.0f, -1.0f};
+  ema.update(moved);  // shadow = (2, 1, 1)
+  params = moved;
+  const std::vector<float> raw = params, shadow(ema.shadow().begin(), ema.shadow().end());
+  {
+    const ScopedEmaWeights swap(params, ema);
+    EXPECT_EQ(params, shadow) << "inside the scope the model holds the EMA weights";
+    params[0] = 42.0f;  // what sampling might scribble
+  }
+  EXPECT_EQ(params, raw) << "the raw weights are back";
+  EXPECT_EQ(std::vector<float>(ema.shadow().begin(), ema.shadow().end()), shadow) << "the EMA is untouched";
+  try {
+    const ScopedEmaWeights swap(params, ema);
+    throw std::runtime_error("sampling failed");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(params, raw) << "restored when the scope is left by an exception";
+  std::vector<float> other(2);
+  EXPECT_THROW(ScopedEmaWeights(other, ema), qdiff::InvalidArgument);
 }

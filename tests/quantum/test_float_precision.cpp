@@ -9,7 +9,7 @@
 
 #include "qdiff/core/error.hpp"
 #include "qdiff/quantum/ansatz.hpp"
-#include "qdiff/quantum/evaluator.hpp"
+#include "qdiff/quantum/statevector_backend.hpp"
 #include "qdiff/quantum/kernels.hpp"
 #include "qdiff/quantum/program.hpp"
 #include "reference.hpp"
@@ -190,9 +190,10 @@ TEST(QuantumFloat, ProductStateContractionAndReadout) {
 struct Result {
   std::vector<double> z, dinputs, dweights;
 };
-Result evaluate(BatchEvaluator& ev, Precision precision, GradMethod method, const std::vector<double>& in,
+Result evaluate(const Backend& circuit_backend, Precision precision, GradMethod method, const std::vector<double>& in,
                 const std::vector<double>& w, const std::vector<double>& c, int batch) {
-  ev.set_precision(precision);
+  const auto backend = make_backend("statevector", circuit_backend.circuit(), {precision, circuit_backend.threads()});
+  const Backend& ev = *backend;
   Result r{std::vector<double>(batch * ev.n_qubits()), std::vector<double>(in.size(), 0.0),
            std::vector<double>(w.size(), 0.0)};
   ev.forward(in.data(), batch, w.data(), r.z.data());
@@ -204,11 +205,11 @@ TEST(QuantumFloat, EvaluatorMatchesDoubleForEveryAnsatzAndRandomCircuits) {
   Rng rng(36);
   std::vector<Circuit> circuits;
   for (const char* name : {"default", "paper", "strong"})
-    for (int n : {3, 5, 12}) circuits.push_back(make_ansatz({n, 3, name, n == 5 ? "all" : "ring"}));
+    for (int n : {3, 5, 12}) circuits.push_back(make_ansatz({n, 3, parse_mode<Ansatz>(name), parse_mode<Entangler>(n == 5 ? "all" : "ring")}));
   for (int trial = 0; trial < 6; ++trial) circuits.push_back(ref::random_circuit(2 + trial, 30, rng));
   for (Circuit& circuit : circuits) {
     const int n = circuit.n_qubits();
-    BatchEvaluator ev(std::move(circuit));
+    StatevectorBackend<cplx> ev(std::move(circuit));
     const int batch = 3;
     std::vector<double> in(batch * ev.n_inputs()), w(ev.n_weights()), c(batch * n);
     for (double& x : in) x = rng.uniform() * 3;
@@ -240,7 +241,7 @@ TEST(QuantumFloat, ErrorsStaySmallUpToTwentyQubitsAndDeepCircuits) {
     const char* ansatz;
   };
   for (const Case& k : {Case{16, 3, "default"}, Case{16, 12, "strong"}, Case{20, 3, "default"}}) {
-    BatchEvaluator ev(make_ansatz({k.n, k.layers, k.ansatz, "ring"}));
+    StatevectorBackend<cplx> ev(make_ansatz({k.n, k.layers, parse_mode<Ansatz>(k.ansatz), Entangler::Ring}));
     const int batch = 2;
     std::vector<double> in(batch * ev.n_inputs()), w(ev.n_weights()), c(batch * k.n);
     for (double& x : in) x = rng.uniform() * 3;
@@ -261,7 +262,7 @@ TEST(QuantumFloat, ErrorsStaySmallUpToTwentyQubitsAndDeepCircuits) {
 
 TEST(QuantumFloat, BatchedFloatResultsIndependentOfThreadCountAndShotsWork) {
   Rng rng(37);
-  BatchEvaluator ev(make_ansatz({10, 2, "default", "ring"}));
+  StatevectorBackend<cplxf> ev(make_ansatz({10, 2, Ansatz::Default, Entangler::Ring}));
   const int batch = 7;
   std::vector<double> in(batch * ev.n_inputs()), w(ev.n_weights()), c(batch * 10);
   for (double& x : in) x = rng.uniform() * 3;
@@ -281,10 +282,10 @@ TEST(QuantumFloat, BatchedFloatResultsIndependentOfThreadCountAndShotsWork) {
 }
 
 TEST(QuantumFloat, PrecisionNames) {
-  EXPECT_EQ(precision_from_name("double"), Precision::Double);
-  EXPECT_EQ(precision_from_name("float"), Precision::Float);
-  EXPECT_STREQ(precision_name(Precision::Float), "float");
-  EXPECT_THROW(precision_from_name("half"), InvalidArgument);
+  EXPECT_EQ(parse_mode<Precision>("double"), Precision::Double);
+  EXPECT_EQ(parse_mode<Precision>("float"), Precision::Float);
+  EXPECT_STREQ(mode_name(Precision::Float).c_str(), "float");
+  EXPECT_THROW(parse_mode<Precision>("half"), InvalidArgument);
 }
 
 }  // namespace

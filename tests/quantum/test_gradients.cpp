@@ -7,7 +7,7 @@
 #include "qdiff/core/error.hpp"
 
 #include "qdiff/quantum/ansatz.hpp"
-#include "qdiff/quantum/evaluator.hpp"
+#include "qdiff/quantum/statevector_backend.hpp"
 #include "reference.hpp"
 
 namespace qdiff::quantum {
@@ -20,7 +20,7 @@ struct Problem {
   std::vector<double> inputs, weights, c;  // [B, n_in], [n_w], [B, n]
 };
 
-Problem random_problem(const BatchEvaluator& ev, int batch, Rng& rng) {
+Problem random_problem(const Backend& ev, int batch, Rng& rng) {
   Problem p{batch, std::vector<double>(batch * ev.n_inputs()), std::vector<double>(ev.n_weights()),
             std::vector<double>(batch * ev.n_qubits())};
   for (double& x : p.inputs) x = rng.uniform() * 3.0;
@@ -29,7 +29,7 @@ Problem random_problem(const BatchEvaluator& ev, int batch, Rng& rng) {
   return p;
 }
 
-double objective(const BatchEvaluator& ev, const Problem& p, const std::vector<double>& in, const std::vector<double>& w) {
+double objective(const Backend& ev, const Problem& p, const std::vector<double>& in, const std::vector<double>& w) {
   std::vector<double> z(p.batch * ev.n_qubits());
   ev.forward(in.data(), p.batch, w.data(), z.data());
   double l = 0;
@@ -41,13 +41,13 @@ struct Grads {
   std::vector<double> dinputs, dweights;
 };
 
-Grads gradient(const BatchEvaluator& ev, const Problem& p, GradMethod m) {
+Grads gradient(const Backend& ev, const Problem& p, GradMethod m) {
   Grads g{std::vector<double>(p.inputs.size(), 0.0), std::vector<double>(p.weights.size(), 0.0)};
   ev.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), m, g.dinputs.data(), g.dweights.data());
   return g;
 }
 
-Grads finite_differences(const BatchEvaluator& ev, const Problem& p, double h = 1e-5) {
+Grads finite_differences(const Backend& ev, const Problem& p, double h = 1e-5) {
   Grads g{std::vector<double>(p.inputs.size()), std::vector<double>(p.weights.size())};
   for (size_t i = 0; i < p.inputs.size(); ++i) {
     std::vector<double> a = p.inputs, b = p.inputs;
@@ -65,7 +65,7 @@ Grads finite_differences(const BatchEvaluator& ev, const Problem& p, double h = 
 }
 
 
-void expect_methods_agree(const BatchEvaluator& ev, const Problem& p, const std::string& what) {
+void expect_methods_agree(const Backend& ev, const Problem& p, const std::string& what) {
   const Grads ps = gradient(ev, p, GradMethod::ParameterShift);
   const Grads adj = gradient(ev, p, GradMethod::Adjoint);
   const Grads fd = finite_differences(ev, p);
@@ -79,7 +79,7 @@ TEST(QuantumGradients, EveryAnsatzShiftMatchesFiniteDifferencesAndAdjointMatches
   Rng rng(21);
   for (const char* name : {"default", "paper", "strong"})
     for (const char* ent : {"chain", "ring", "all"}) {
-      const BatchEvaluator ev(make_ansatz({4, 3, name, ent}));
+      const StatevectorBackend<cplx> ev(make_ansatz({4, 3, parse_mode<Ansatz>(name), parse_mode<Entangler>(ent)}));
       expect_methods_agree(ev, random_problem(ev, 3, rng), std::string(name) + "/" + ent);
     }
 }
@@ -88,7 +88,7 @@ TEST(QuantumGradients, EveryGateKindShiftMatchesFiniteDifferencesAndAdjointMatch
   Rng rng(22);
   for (int trial = 0; trial < 12; ++trial) {
     const int n = 1 + trial % 5;
-    const BatchEvaluator ev(ref::random_circuit(n, 25, rng));
+    const StatevectorBackend<cplx> ev(ref::random_circuit(n, 25, rng));
     expect_methods_agree(ev, random_problem(ev, 2, rng), "random circuit " + std::to_string(trial));
   }
 }
@@ -96,7 +96,7 @@ TEST(QuantumGradients, EveryGateKindShiftMatchesFiniteDifferencesAndAdjointMatch
 TEST(QuantumGradients, AdjointMatchesShiftAboveTheLayerBlockSize) {
   // n = 12 > kLayerBlockBits: the cache-blocked high-qubit path of the adjoint sweep
   Rng rng(27);
-  const BatchEvaluator ev(make_ansatz({12, 2, "default", "ring"}));
+  const StatevectorBackend<cplx> ev(make_ansatz({12, 2, Ansatz::Default, Entangler::Ring}));
   const Problem p = random_problem(ev, 2, rng);
   const Grads ps = gradient(ev, p, GradMethod::ParameterShift);
   const Grads adj = gradient(ev, p, GradMethod::Adjoint);
@@ -110,7 +110,7 @@ TEST(QuantumGradients, PaperAnsatzWeightsHaveZeroGradient) {
   // the input gradients are not zero.
   Rng rng(23);
   for (const char* ent : {"chain", "ring", "all"}) {
-    const BatchEvaluator ev(make_ansatz({6, 3, "paper", ent}));
+    const StatevectorBackend<cplx> ev(make_ansatz({6, 3, Ansatz::Paper, parse_mode<Entangler>(ent)}));
     const Problem p = random_problem(ev, 4, rng);
     for (GradMethod m : {GradMethod::Adjoint, GradMethod::ParameterShift}) {
       const Grads g = gradient(ev, p, m);
@@ -119,24 +119,24 @@ TEST(QuantumGradients, PaperAnsatzWeightsHaveZeroGradient) {
       for (double d : g.dinputs) din = std::max(din, std::abs(d));
       EXPECT_GT(din, 1e-3) << ent;
     }
-    EXPECT_FALSE(ansatz_weights_can_train("paper"));
+    EXPECT_FALSE(ansatz_weights_can_train(Ansatz::Paper));
   }
 }
 
 TEST(QuantumGradients, DefaultAnsatzEveryWeightHasNonzeroGradient) {
   Rng rng(24);
   for (const char* ent : {"chain", "ring", "all"}) {
-    const BatchEvaluator ev(make_ansatz({6, 3, "default", ent}));
+    const StatevectorBackend<cplx> ev(make_ansatz({6, 3, Ansatz::Default, parse_mode<Entangler>(ent)}));
     const Grads g = gradient(ev, random_problem(ev, 4, rng), GradMethod::Adjoint);
     ASSERT_EQ(g.dweights.size(), 6u * 3u * 2u);
     for (size_t k = 0; k < g.dweights.size(); ++k) EXPECT_GT(std::abs(g.dweights[k]), 1e-6) << ent << " weight " << k;
-    EXPECT_TRUE(ansatz_weights_can_train("default"));
+    EXPECT_TRUE(ansatz_weights_can_train(Ansatz::Default));
   }
 }
 
 TEST(QuantumGradients, BatchedResultsIndependentOfThreadCountAndMatchSingleSamples) {
   Rng rng(25);
-  BatchEvaluator ev(make_ansatz({7, 2, "default", "ring"}));
+  StatevectorBackend<cplx> ev(make_ansatz({7, 2, Ansatz::Default, Entangler::Ring}));
   const Problem p = random_problem(ev, 9, rng);
   const int n = ev.n_qubits();
   std::vector<double> z1(p.batch * n), z2(p.batch * n);
@@ -166,7 +166,7 @@ TEST(QuantumGradients, BatchedResultsIndependentOfThreadCountAndMatchSingleSampl
 
 TEST(QuantumGradients, BackwardAccumulatesAndFloatEdgesAgree) {
   Rng rng(26);
-  const BatchEvaluator ev(make_ansatz({5, 2, "strong", "ring"}));
+  const StatevectorBackend<cplx> ev(make_ansatz({5, 2, Ansatz::Strong, Entangler::Ring}));
   const Problem p = random_problem(ev, 3, rng);
   const Grads once = gradient(ev, p, GradMethod::Adjoint);
   Grads twice = once;
@@ -188,9 +188,9 @@ TEST(QuantumGradients, BackwardAccumulatesAndFloatEdgesAgree) {
 }
 
 TEST(QuantumGradients, MethodNames) {
-  EXPECT_EQ(grad_method_from_name("adjoint"), GradMethod::Adjoint);
-  EXPECT_EQ(grad_method_from_name("parameter_shift"), GradMethod::ParameterShift);
-  EXPECT_THROW(grad_method_from_name("backprop"), InvalidArgument);
+  EXPECT_EQ(parse_mode<GradMethod>("adjoint"), GradMethod::Adjoint);
+  EXPECT_EQ(parse_mode<GradMethod>("parameter_shift"), GradMethod::ParameterShift);
+  EXPECT_THROW(parse_mode<GradMethod>("backprop"), InvalidArgument);
 }
 
 }  // namespace

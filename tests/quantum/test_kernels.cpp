@@ -131,8 +131,8 @@ TEST(QuantumKernels, UnsupportedRequestsThrow) {
   Circuit c(2);
   EXPECT_THROW(c.add(GateKind::RY, {0}, {}), InvalidArgument);
   EXPECT_THROW(c.add(GateKind::CNOT, {0, 2}), InvalidArgument);
-  EXPECT_THROW(make_ansatz({4, 2, "fancy", "ring"}), InvalidArgument);
-  EXPECT_THROW(make_ansatz({4, 2, "default", "star"}), InvalidArgument);
+  EXPECT_THROW(make_ansatz({4, 2, parse_mode<Ansatz>("fancy"), Entangler::Ring}), InvalidArgument);
+  EXPECT_THROW(make_ansatz({4, 2, Ansatz::Default, parse_mode<Entangler>("star")}), InvalidArgument);
   EXPECT_EQ(gate_kind_from_name("cnot"), GateKind::CNOT);
   EXPECT_EQ(gate_kind_from_name("crz"), GateKind::CRZ);
 }
@@ -216,7 +216,7 @@ TEST(QuantumKernels, CompiledProgramMatchesGateByGate) {
   // ansatz circuits: also check that the structure was exploited
   for (const char* name : {"default", "paper", "strong"})
     for (const char* ent : {"chain", "ring", "all"}) {
-      const Circuit c = make_ansatz({5, 3, name, ent});
+      const Circuit c = make_ansatz({5, 3, parse_mode<Ansatz>(name), parse_mode<Entangler>(ent)});
       std::vector<double> in(c.n_inputs()), w(c.n_weights()), angles(c.n_slots());
       for (double& x : in) x = rng.normal();
       for (double& x : w) x = rng.normal();
@@ -263,7 +263,7 @@ TEST(QuantumKernels, BlockedLayersMatchGateByGateAboveTheBlockSize) {
 
 TEST(QuantumKernels, CompiledProgramMatchesGateByGateAtThirteenQubits) {
   Rng rng(19);
-  const Circuit c = make_ansatz({13, 2, "strong", "ring"});
+  const Circuit c = make_ansatz({13, 2, Ansatz::Strong, Entangler::Ring});
   std::vector<double> in(c.n_inputs()), w(c.n_weights()), angles(c.n_slots());
   for (double& x : in) x = rng.normal();
   for (double& x : w) x = rng.normal();

@@ -6,7 +6,7 @@
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/rng.hpp"
 #include "qdiff/quantum/ansatz.hpp"
-#include "qdiff/quantum/evaluator.hpp"
+#include "qdiff/quantum/statevector_backend.hpp"
 #include "qdiff/quantum/qasm.hpp"
 #include "qdiff/quantum/state.hpp"
 
@@ -28,11 +28,11 @@ TEST(Qasm, RoundTripMatchesSimulatorForEveryAnsatz) {
   Rng rng(4);
   for (const char* ansatz : {"default", "paper", "strong"})
     for (int version : {2, 3}) {
-      const Circuit c = make_ansatz({5, 2, ansatz, "ring"});
+      const Circuit c = make_ansatz({5, 2, parse_mode<Ansatz>(ansatz), Entangler::Ring});
       std::vector<double> x(c.n_inputs()), w(c.n_weights()), z(c.n_qubits());
       for (auto& v : x) v = 3.0 * rng.uniform();
       for (auto& v : w) v = 6.0 * rng.uniform() - 3.0;
-      BatchEvaluator(make_ansatz({5, 2, ansatz, "ring"})).forward(x.data(), 1, w.data(), z.data());
+      StatevectorBackend<cplx>(make_ansatz({5, 2, parse_mode<Ansatz>(ansatz), Entangler::Ring})).forward(x.data(), 1, w.data(), z.data());
       const std::string text = to_qasm(c, x.data(), w.data(), version);
       EXPECT_NE(text.find(version == 2 ? "OPENQASM 2.0;" : "OPENQASM 3.0;"), std::string::npos);
       const auto back = z_of(from_qasm(text));
@@ -52,7 +52,7 @@ TEST(Qasm, ImporterAcceptsPiAndRejectsGarbage) {
 }
 
 TEST(Qasm, DepthCountsLayers) {
-  const Circuit c = make_ansatz({3, 1, "default", "chain"});
+  const Circuit c = make_ansatz({3, 1, Ansatz::Default, Entangler::Chain});
   std::vector<double> x(3, 0.1), w(c.n_weights(), 0.2);
   // RY encode (1) + RZ, RY (2) + CNOT(0,1), CNOT(1,2) (2) = 5
   EXPECT_EQ(circuit_depth(c.bound_gates(x.data(), w.data()), 3), 5);

@@ -8,7 +8,7 @@
 #include "qdiff/core/error.hpp"
 
 #include "qdiff/quantum/ansatz.hpp"
-#include "qdiff/quantum/evaluator.hpp"
+#include "qdiff/quantum/statevector_backend.hpp"
 #include "qdiff/quantum/sampling.hpp"
 #include "qdiff/quantum/state.hpp"
 #include "reference.hpp"
@@ -82,7 +82,7 @@ TEST(QuantumSampling, BasisStatesAndZeroProbabilities) {
 
 TEST(QuantumSampling, ShotEstimatesDeterministicAndThreadIndependent) {
   Rng rng(46);
-  BatchEvaluator ev(make_ansatz({6, 2, "default", "ring"}));
+  StatevectorBackend<cplx> ev(make_ansatz({6, 2, Ansatz::Default, Entangler::Ring}));
   const int batch = 8;
   std::vector<double> in(batch * 6), w(ev.n_weights()), exact(batch * 6), a(batch * 6), b(batch * 6);
   for (double& x : in) x = rng.uniform() * 3;

@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
+#include "qdiff/eval/evaluate.hpp"
 #include "qdiff/sweep/sweep.hpp"
 #include "support/test_support.hpp"
 
@@ -128,4 +130,31 @@ TEST(Sweep, WithoutAnNAxisTheTableSaysWhyThereAreNoPlots) {
   EXPECT_NE(md.find("No plots: they show metrics against data.n"), std::string::npos) << md;
   EXPECT_NE(md.find("| gaussian | 1/1 |"), std::string::npos) << md;
   EXPECT_FALSE(std::filesystem::exists(tmp.file("fid_vs_n.png")));
+}
+
+// Every sweep file in configs/sweeps/ (globbed: a new file is covered without editing this
+// test) validates in full and in its --quick form; its base config validates; the reference
+// data and feature network it evaluates with are there.
+TEST(SweepPlan, ShippedSweepFilesValidate) {
+  int checked = 0;
+  for (const auto& e : std::filesystem::directory_iterator(repo_path("configs/sweeps"))) {
+    if (e.path().extension() != ".json") continue;
+    const std::string name = e.path().filename().string();
+    try {
+      for (const bool quick : {false, true}) {
+        const auto plan = sweep::load_plan(e.path().string(), quick);
+        EXPECT_FALSE(plan.cells.empty()) << name;
+        const Config base = Config::from_file(repo_path(plan.base_config));
+        EXPECT_NO_THROW(require_readable_file(repo_path(base.str("data.path")))) << name;
+        EXPECT_NO_THROW(require_readable_file(repo_path(plan.eval["ref"].get<std::string>()))) << name;
+        const std::string ref = plan.eval["ref"].get<std::string>();
+        const std::string features = plan.eval.value("features", eval::default_feature_net(ref));
+        if (features != "pixels") EXPECT_NO_THROW(require_readable_file(repo_path(features))) << name;
+      }
+    } catch (const Error& err) {
+      ADD_FAILURE() << name << ": " << err.what();
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 6);
 }

@@ -126,7 +126,7 @@ TEST(SweepStats, FloorIsTheTrainingImagesRepeatedAndCellsGetTheirRatio) {
   Config cfg = Config::from_file(plan.base_config);
   for (auto it = plan.set.begin(); it != plan.set.end(); ++it) cfg.set_value(it.key(), it.value());
   cfg.set_value("data.n", 4);
-  const ImageSet train = load_training_images(cfg);
+  const ImageSet train = load_training_images(resolve_options(cfg).data);
   ImageSet rep = train;
   rep.n = 12;
   rep.pixels.clear();

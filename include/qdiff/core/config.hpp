@@ -1,11 +1,15 @@
 // JSON run configuration with a single documented schema (config_schema.cpp).
 // A config file only needs the keys it changes: everything else takes the schema default.
 // Validation is strict: unknown keys (with a "did you mean" suggestion), wrong types and
-// out-of-range values raise ConfigError naming the key and what is allowed.
+// out-of-range values raise ConfigError naming the key and what is allowed. Only the config
+// layer and the top layers (sweep, cli) read a Config by key: the library takes the typed
+// options resolve_options (options.hpp) makes of it.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qdiff {
@@ -18,7 +22,8 @@ struct KeySpec {
   std::string key;                   // dotted: "section.name"
   KeyType type;
   json default_value;
-  double min = -1e300, max = 1e300;  // inclusive range for Int/Float and IntList elements
+  double min = std::numeric_limits<double>::lowest();  // inclusive range for Int/Float and
+  double max = std::numeric_limits<double>::max();     // IntList elements (unbounded if unset)
   std::vector<std::string> choices;  // allowed values for String (empty: any)
   std::string doc;
 };
@@ -30,6 +35,10 @@ const KeySpec* find_key(const std::string& dotted);
 std::string closest_key(const std::string& key);
 // A Markdown table of the schema (used by `qdiff config --doc` and README).
 std::string schema_markdown();
+// What a key accepts beyond its type: "ddpm, ddim", "[1, 1e+07]", or "" (anything of the type).
+std::string allowed_values(const KeySpec& spec);
+// "an integer", "a number", "true or false", "a string", "a list of integers".
+std::string type_name(KeyType type);
 
 class Config {
  public:
@@ -39,6 +48,8 @@ class Config {
   static Config from_json(const json& user, const std::string& source = "config");
   // Reads and validates a JSON file; errors name the file.
   static Config from_file(const std::string& path);
+  // The same from the text of a file; `source` names it in errors.
+  static Config from_text(std::string_view text, const std::string& source);
 
   // Applies "section.key=value"; value is parsed as JSON, falling back to a plain string.
   void set(const std::string& assignment);

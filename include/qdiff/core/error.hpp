@@ -29,11 +29,12 @@ class FileError : public Error {
 class ConfigError : public Error {
  public:
   ConfigError(const std::string& key, const std::string& problem)
-      : Error("config key '" + key + "': " + problem), key_(key) {}
+      : Error("config key '" + key + "': " + problem), key_(key), problem_(problem) {}
   const std::string& key() const { return key_; }
+  const std::string& problem() const { return problem_; }
 
  private:
-  std::string key_;
+  std::string key_, problem_;
 };
 
 // Arguments that do not fit together (shapes, counts, options).

@@ -1,4 +1,5 @@
-// Whole-file reads and atomic writes (temp file in the same directory + fsync + rename),
+// Whole-file reads and atomic writes (hidden temp file in the same directory, fsync, rename,
+// fsync of the directory),
 // so an interrupted write never leaves a half-written checkpoint or result behind.
 #pragma once
 #include <cstdint>

@@ -14,12 +14,9 @@
 #include <memory>
 #include <vector>
 
+#include "qdiff/core/options.hpp"
 #include "qdiff/diffusion/noise.hpp"
 #include "qdiff/quantum/state.hpp"
-
-namespace qdiff {
-class Config;
-}
 
 namespace qdiff::diffusion {
 
@@ -46,7 +43,7 @@ class QuantumNoise final : public NoiseSource {
   uint64_t next_bits(int k);
 };
 
-// The source `diffusion.noise` names, seeded with `seed`.
-std::unique_ptr<NoiseSource> make_noise_source(const Config& cfg, uint64_t seed);
+// The source the options' `noise` names (quantum: noise_qubits qubits), seeded with `seed`.
+std::unique_ptr<NoiseSource> make_noise_source(const DiffusionOptions& diffusion, uint64_t seed);
 
 }  // namespace qdiff::diffusion

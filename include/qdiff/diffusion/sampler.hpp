@@ -7,13 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "qdiff/core/options.hpp"
 #include "qdiff/diffusion/noise.hpp"
 #include "qdiff/diffusion/schedule.hpp"
-#include "qdiff/nn/precision.hpp"
-
-namespace qdiff {
-class Config;
-}
 
 namespace qdiff::diffusion {
 
@@ -22,15 +18,8 @@ using EpsModel = std::function<void(const float* x, const int* t, int B, float* 
 // Called after each reverse step: step in 1..n.
 using SampleProgress = std::function<void(int step, int n)>;
 
-struct SampleOptions {
-  std::string sampler = "ddim";  // "ddpm" | "ddim"
-  int steps = 50;                // DDIM steps S (DDPM always runs all T)
-  double eta = 0.0;              // DDIM eta: 0 deterministic, 1 ~ DDPM-like variance
-  bool clip_x0 = true;           // clip the predicted x0 to [-1, 1]
-  nn::Precision precision = nn::Precision::Float32;  // the U-Net's arithmetic (generate_images)
-};
-// From sample.{sampler, steps, eta, clip_x0, precision} (bf16 on a CPU without AVX512_BF16: ConfigError).
-SampleOptions sample_options_from_config(const Config& config);
+// The samplers take the sample options (core/options.hpp): sampler, steps, eta, clip_x0.
+using qdiff::SampleOptions;
 
 // DDPM ancestral sampling (Ho et al. 2020, with the x0 clipping of their code), t = T-1 .. 0:
 //   eps = model(x, t);  x0 = clip(sqrt(1/ab_t) x - sqrt(1/ab_t - 1) eps);

@@ -5,7 +5,7 @@
 // "alpha_bar_prev[0]" is 1 (clean data). Everything is double precision; the samplers and
 // q_sample convert to float only when they touch image data.
 //
-// Schedules (config key diffusion.schedule):
+// Schedules (ScheduleKind, config key diffusion.schedule):
 //   linear   beta_t = linspace(beta_start, beta_end, T)                       (Ho et al. 2020)
 //   cosine   alpha_bar(t) = f(t)/f(0), f(t) = cos^2(pi/2 * (t/T + s)/(1 + s)), t = 0..T;
 //            beta_t = 1 - alpha_bar(t)/alpha_bar(t-1), clipped to [1e-4, 0.999] as the
@@ -18,9 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace qdiff {
-class Config;
-}
+#include "qdiff/core/options.hpp"
 
 namespace qdiff::diffusion {
 
@@ -58,7 +56,7 @@ std::vector<double> make_tailored_betas(int T, double power, double beta_start);
 // A validated schedule with all precomputed coefficients (each vector has T entries).
 struct Schedule {
   int T = 0;
-  std::string name;                      // "linear", "cosine", ... or "custom"
+  std::string name;                      // mode_name(ScheduleKind) or "custom"
   std::vector<double> betas;             // beta_t
   std::vector<double> alphas;            // 1 - beta_t
   std::vector<double> alpha_bar;         // prod_{s<=t} alpha_s
@@ -79,12 +77,10 @@ struct Schedule {
   double log_snr(int t) const;
 };
 
-// By name: "linear" | "cosine" | "sigmoid" | "tailored".
-Schedule make_schedule(const std::string& name, int T, double beta_start = 1e-4,
-                       double beta_end = 0.02, double cosine_s = 0.008,
-                       double tailored_power = 2.0);
-// From diffusion.{T, schedule, beta_start, beta_end, cosine_s, tailored_power}.
-// Problems are reported as qdiff::ConfigError naming the key.
-Schedule make_schedule(const Config& config);
+Schedule make_schedule(ScheduleKind kind, int T, double beta_start = 1e-4, double beta_end = 0.02,
+                       double cosine_s = 0.008, double tailored_power = 2.0);
+// From the options' T, schedule, beta_start, beta_end, cosine_s, tailored_power. A schedule
+// they do not give is reported as qdiff::ConfigError naming diffusion.schedule.
+Schedule make_schedule(const DiffusionOptions& diffusion);
 
 }  // namespace qdiff::diffusion

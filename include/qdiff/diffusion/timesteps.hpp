@@ -26,11 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/rng.hpp"
-
-namespace qdiff {
-class Config;
-}
 
 namespace qdiff::diffusion {
 
@@ -110,8 +107,8 @@ class ImportanceTimesteps final : public TimestepSampler {
   int64_t full_ = 0;             // timesteps whose history is full
 };
 
-// From diffusion.{T, timesteps, curriculum_start, curriculum_end, curriculum_width,
-// importance_history}.
-std::unique_ptr<TimestepSampler> make_timestep_sampler(const Config& config);
+// From the options' T, timesteps, curriculum_start, curriculum_end, curriculum_width,
+// importance_history.
+std::unique_ptr<TimestepSampler> make_timestep_sampler(const DiffusionOptions& diffusion);
 
 }  // namespace qdiff::diffusion

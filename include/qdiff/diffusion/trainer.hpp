@@ -1,5 +1,7 @@
-// DDPM training of the hybrid U-Net: eps-prediction MSE, Adam/AdamW, gradient clipping, EMA,
-// periodic checkpoints and preview grids, a metrics CSV and a loss-curve PNG, exact resume.
+// DDPM training of the hybrid U-Net: the run around the steps. train() loads the data, shards it
+// over MPI processes, builds or resumes the training state (training_state.hpp), takes the steps
+// (train_step.hpp), logs metrics (metrics_log.hpp), writes checkpoints and EMA preview grids, and
+// stops cleanly on Ctrl-C or divergence.
 //
 // Output directory:
 //   config.json                 resolved config + qdiff version (written before step 1)
@@ -16,8 +18,8 @@
 #include <functional>
 #include <string>
 
-#include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
+#include "qdiff/core/options.hpp"
 
 namespace qdiff::diffusion {
 
@@ -44,9 +46,9 @@ class TrainingDiverged : public Error {
   using Error::Error;
 };
 
-// Trains with `cfg`; with opt.resume the model, optimizer, EMA, noise and timestep-sampler
-// states come from that checkpoint (whose model config must match cfg's).
-TrainSummary train(const Config& cfg, const TrainOptions& opt);
+// Trains the run `run` describes; with opt.resume the training state comes from that checkpoint
+// (whose model config must match run.config's).
+TrainSummary train(const RunOptions& run, const TrainOptions& opt);
 
 // "ckpt_00000500.bin"
 std::string checkpoint_name(int64_t step);

@@ -6,31 +6,36 @@
 // Gradients reach the circuit weights AND flow back through the encoding angles into the U-Net
 // (adjoint differentiation by default, parameter shift as the reference). With shots > 0 the
 // backward uses exact expectations (the usual straight-through treatment of shot noise).
+// The circuit runs on a quantum::Backend (quantum/backend.hpp) chosen by name from the backend
+// table; the branch knows only the interface.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "qdiff/core/options.hpp"
 #include "qdiff/core/rng.hpp"
 #include "qdiff/nn/bottleneck.hpp"
 #include "qdiff/quantum/ansatz.hpp"
-#include "qdiff/quantum/evaluator.hpp"
-
-namespace qdiff {
-class Config;
-}
+#include "qdiff/quantum/backend.hpp"
 
 namespace qdiff::hybrid {
 
 struct QuantumBranchSpec {
   quantum::AnsatzSpec ansatz;
-  std::string reduce = "pool";  // "pool" | "linear"
+  Reduce reduce = Reduce::Pool;
   quantum::GradMethod gradient = quantum::GradMethod::Adjoint;
   quantum::Precision precision = quantum::Precision::Double;  // of the simulated amplitudes
-  int64_t shots = 0;            // 0: exact <Z_i>
-  uint64_t shot_seed = 0;       // seeds the shot noise (forked per forward call)
+  std::string backend = "statevector";  // a name in quantum::backends()
+  int64_t shots = 0;                    // 0: exact <Z_i>
+  uint64_t shot_seed = 0;               // seeds the shot noise and a stochastic backend (forked per forward call)
 };
-QuantumBranchSpec quantum_branch_spec(const Config& cfg, uint64_t seed);
+// The branch the quantum options describe; `seed` (train.seed) seeds the shot noise.
+QuantumBranchSpec quantum_branch_spec(const QuantumOptions& quantum, uint64_t seed);
+
+// Parameter count of the quantum branch of width `channels` (the U-Net's bottleneck width):
+// reduce (pool: none, linear: Linear(C, nq)), the circuit's weights, read-out Linear(nq, C).
+int64_t quantum_branch_params(const QuantumOptions& quantum, int channels);
 
 template <class T>
 class QuantumBranchT final : public nn::BottleneckBranchT<T> {
@@ -42,16 +47,19 @@ class QuantumBranchT final : public nn::BottleneckBranchT<T> {
   void backward(const T* dq, T* dpooled, int B) override;
 
   const QuantumBranchSpec& spec() const { return spec_; }
-  const quantum::BatchEvaluator& evaluator() const { return eval_; }
+  const quantum::Backend& backend() const { return *backend_; }
   // Current circuit weights [n_weights] (from the model's flat buffer).
   const T* circuit_weights() const { return reg_->param(weights_); }
-  // Forward calls made so far: the shot-noise stream position, saved for exact resume.
+  // Forward calls made so far: the position of the shot-noise (and stochastic backend) stream,
+  // saved for exact resume.
   uint64_t forward_calls() const { return calls_; }
   void set_forward_calls(uint64_t c) { calls_ = c; }
 
  private:
+  // The randomness of forward call `call`: one independent stream per call (per sample inside).
+  Rng call_stream(uint64_t call) const { return Rng(spec_.shot_seed).fork(call); }
   QuantumBranchSpec spec_;
-  quantum::BatchEvaluator eval_;
+  std::unique_ptr<quantum::Backend> backend_;
   nn::ParamRegistryT<T>* reg_ = nullptr;
   int C_ = 0, nq_ = 0;
   nn::Linear<T> reduce_fc_, readout_;

@@ -1,8 +1,11 @@
 // NumPy .npz archives through libzip: stored and deflate members (np.savez and
 // np.savez_compressed), ZIP64, CRC-32 checked. Members are read defensively: the .npy header
-// is parsed first, the declared size is checked against the shape before allocating, and
-// inflation stops at what the header promises.
+// is parsed first, the declared size is checked against the shape, memory grows with the data
+// actually inflated (never with what a header claims), and inflation stops at what the header
+// promises.
 #pragma once
+#include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +24,8 @@ struct NpzMemberInfo {
 class NpzFile {
  public:
   explicit NpzFile(const std::string& path);  // throws FileError
+  // An archive held in memory (copied); `where` names it in errors.
+  NpzFile(std::span<const uint8_t> bytes, const std::string& where);
   ~NpzFile();
   NpzFile(const NpzFile&) = delete;
   NpzFile& operator=(const NpzFile&) = delete;
@@ -36,8 +41,10 @@ class NpzFile {
  private:
   std::string path_;
   void* zip_ = nullptr;  // zip_t*
+  std::vector<uint8_t> bytes_;  // the archive when opened from memory
   std::vector<std::pair<std::string, int64_t>> members_;  // key -> zip index
   int64_t index_of(const std::string& key) const;
+  void list_members();
 };
 
 // Writes arrays as stored (uncompressed) .npy members, atomically (libzip writes a temp file

@@ -7,19 +7,16 @@
 //
 // A branch declares its parameters in the model's registry (so they live in the flat buffer,
 // get optimized, EMA-averaged and checkpointed with everything else) under the prefix
-// "bottleneck.". The quantum branch (diffusion/hybrid area) implements BottleneckBranch (float);
-// it may convert to double internally.
+// "bottleneck.". The quantum branch (hybrid/) implements BottleneckBranch (float); it may
+// convert to double internally.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "qdiff/core/modes.hpp"
 #include "qdiff/nn/layers.hpp"
 #include "qdiff/nn/params.hpp"
-
-namespace qdiff {
-class Config;
-}
 
 namespace qdiff::nn {
 
@@ -30,8 +27,9 @@ class BottleneckBranchT {
   // "quantum", "classical", "none".
   virtual std::string kind() const = 0;
   // Declares the parameters (names under `prefix`, e.g. "bottleneck.fc1.weight"), for a branch of
-  // width `channels` (128 for the paper arch). Called once, before the registry is finalized;
-  // keep the registry pointer to reach the parameters later (reg.param(ref), reg.grad(ref)).
+  // width `channels` (the U-Net's bottleneck width: 128 for the paper arch). Called once, before
+  // the registry is finalized; keep the registry pointer to reach the parameters later
+  // (reg.param(ref), reg.grad(ref)).
   virtual void declare_params(ParamRegistryT<T>& reg, const std::string& prefix, int channels) = 0;
   // pooled: [B,channels] -> q: [B,channels]. When `training`, cache what backward needs.
   virtual void forward(const T* pooled, T* q, int B, bool training) = 0;
@@ -78,17 +76,11 @@ using ClassicalBranch = ClassicalBranchT<float>;
 // Parameter count of the classical branch of width `channels` with `hidden` units.
 int64_t classical_branch_params(int channels, int hidden);
 // The hidden width whose classical parameter count is closest to `target` (at least 1).
-int classical_hidden_for_target(int64_t target, int channels = 128);
-// Parameter count of the quantum branch the config describes (reduce: pool -> 0 params, linear ->
-// C*nq + nq; circuit weights: default 2*nq*L, paper nq*L, strong 3*nq*L; read-out Linear(nq,C)).
-// The quantum area owns the branch; this is the count the classical branch is matched against.
-int64_t quantum_branch_params(const Config& cfg, int channels = 128);
-// The classical hidden width for a config: model.classical_hidden, or (0) the width matching
-// quantum_branch_params(cfg).
-int classical_hidden_for(const Config& cfg, int channels = 128);
-// Branch for model.bottleneck = "classical" or "none". "quantum" throws InvalidArgument: the
-// quantum branch is constructed by the diffusion/hybrid area and passed to make_unet directly.
+int classical_hidden_for_target(int64_t target, int channels);
+// Branch for model.bottleneck = classical (`classical_hidden` units) or none. Quantum throws
+// InvalidArgument: the quantum branch is built by hybrid/ (which also matches the classical
+// width to it, hybrid/model.hpp) and passed to the U-Net directly.
 template <class T = float>
-std::unique_ptr<BottleneckBranchT<T>> make_bottleneck(const Config& cfg, int channels = 128);
+std::unique_ptr<BottleneckBranchT<T>> make_bottleneck(BottleneckKind kind, int classical_hidden);
 
 }  // namespace qdiff::nn

@@ -51,10 +51,11 @@ Checkpoint parse_checkpoint(std::span<const uint8_t> bytes, const std::string& p
 void save_checkpoint(const std::string& path, const Checkpoint& ck);
 Checkpoint load_checkpoint(const std::string& path);
 
-// Training state <-> checkpoint. Tensors "param/<name>", "ema/<name>", "adam.m/<name>",
-// "adam.v/<name>" (EMA and Adam optional); meta gains "adam_steps", "ema_updates", "ema_decay",
-// "ema_warmup", "adam": {lr, beta1, beta2, eps, weight_decay, decoupled}.
-Checkpoint make_checkpoint(const Config& cfg, const json& meta, const ParamRegistry& model, const Ema* ema = nullptr,
+// Training state <-> checkpoint. `config` is the run's resolved config (Config::resolved(), kept
+// verbatim). Tensors "param/<name>", "ema/<name>", "adam.m/<name>", "adam.v/<name>" (EMA and
+// Adam optional); meta gains "adam_steps", "ema_updates", "ema_decay", "ema_warmup",
+// "adam": {lr, beta1, beta2, eps, weight_decay, decoupled}.
+Checkpoint make_checkpoint(const json& config, const json& meta, const ParamRegistry& model, const Ema* ema = nullptr,
                            const Adam* adam = nullptr);
 // Restores what is given (ema / adam may be null). Throws FileError(path, ...) when the model's
 // parameter names or shapes differ from the file's ("architecture mismatch") or state is missing.
@@ -62,8 +63,9 @@ void restore_checkpoint(const Checkpoint& ck, const std::string& path, ParamRegi
                         Adam* adam = nullptr);
 // Loads only weights: the EMA weights when use_ema (and present), else the raw parameters.
 void load_weights(const Checkpoint& ck, const std::string& path, ParamRegistry& model, bool use_ema);
-// Throws FileError(path, "config mismatch: ...") when the "model" sections differ.
-void require_same_model_config(const Checkpoint& ck, const Config& cfg, const std::string& path);
+// Throws FileError(path, "config mismatch: ...") when the "model" sections of the checkpoint's
+// config and of `config` (a resolved config) differ.
+void require_same_model_config(const Checkpoint& ck, const json& config, const std::string& path);
 
 // Rng state as a blob, for exact resume.
 std::vector<uint8_t> rng_state_bytes(const Rng& rng);

@@ -1,5 +1,6 @@
 // Optimizers over the flat parameter buffer: Adam / AdamW (bias-corrected, as PyTorch),
-// global gradient-norm clipping, and an EMA of the weights with optional warm-up.
+// global gradient-norm clipping, an EMA of the weights with optional warm-up, and a scoped swap
+// of the EMA weights into the model (for sampling during training).
 #pragma once
 #include <cstdint>
 #include <span>
@@ -64,6 +65,20 @@ class Ema {
   double decay_;
   bool warmup_;
   int64_t step_ = 0;
+};
+
+// While alive, the model's parameters hold the EMA weights; the destructor puts the raw weights
+// back, also when sampling throws.
+class ScopedEmaWeights {
+ public:
+  ScopedEmaWeights(std::span<float> params, const Ema& ema);
+  ~ScopedEmaWeights();
+  ScopedEmaWeights(const ScopedEmaWeights&) = delete;
+  ScopedEmaWeights& operator=(const ScopedEmaWeights&) = delete;
+
+ private:
+  std::span<float> params_;
+  std::vector<float> raw_;
 };
 
 }  // namespace qdiff::nn

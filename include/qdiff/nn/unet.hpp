@@ -1,5 +1,5 @@
-// The U-Net of qdiff: "paper" (DESIGN.md's reference, exactly) and "large" (GroupNorm + SiLU,
-// configurable widths), sharing one structure. With channels c_0..c_{L-1} at resolutions
+// The U-Net of qdiff: "paper" (the source paper's reference U-Net, exactly) and "large"
+// (GroupNorm + SiLU, configurable widths), sharing one structure. With channels c_0..c_{L-1} at resolutions
 // S, S/2, ..., S/2^(L-1):
 //   temb = sinusoidal(t, 128)
 //   h = init(x)                       conv3x3 C -> c_0                       "init"
@@ -19,30 +19,30 @@
 #include <utility>
 #include <vector>
 
+#include "qdiff/core/options.hpp"
 #include "qdiff/nn/bottleneck.hpp"
 #include "qdiff/nn/layers.hpp"
 #include "qdiff/nn/params.hpp"
 #include "qdiff/nn/precision.hpp"
 
-namespace qdiff {
-class Config;
-}
-
 namespace qdiff::nn {
 
 struct UNetSpec {
-  std::string arch = "paper";              // "paper" | "large"
+  Arch arch = Arch::Paper;
   int in_channels = 1;                     // C (1 or 3)
   int image_size = 28;                     // S; divisible by 2^(L-1)
   std::vector<int> channels{32, 64, 128};  // c_i per resolution
   int groups = 8;                          // large: GroupNorm groups
   int temb_dim = 128;
+
+  // The width of the bottleneck (what the branch scales): the last of `channels`.
+  int bottleneck_channels() const { return channels.back(); }
 };
 
-// DESIGN.md's reference U-Net for C input channels.
+// The paper's reference U-Net for C input channels.
 UNetSpec paper_spec(int in_channels);
-// From model.arch, model.base_channels, model.channel_mult, model.groups.
-UNetSpec spec_from_config(const Config& cfg, int in_channels, int image_size = 28);
+// From the model options' arch, base_channels, channel_mult, groups.
+UNetSpec spec_from_options(const ModelOptions& model, int in_channels, int image_size = 28);
 
 template <class T>
 class UNetT {
@@ -106,9 +106,9 @@ class UNetT {
 
 using UNet = UNetT<float>;
 
-// Builds the U-Net the config describes (model.arch etc.) for `in_channels` image channels.
-// `branch` is the bottleneck plug (nullptr: "none"). Use make_bottleneck(cfg) for classical/none.
-std::unique_ptr<UNet> make_unet(const Config& cfg, int in_channels, std::unique_ptr<BottleneckBranch> branch,
+// Builds the U-Net the model options describe for `in_channels` image channels. `branch` is the
+// bottleneck plug (nullptr: "none"; make_bottleneck gives classical/none).
+std::unique_ptr<UNet> make_unet(const ModelOptions& model, int in_channels, std::unique_ptr<BottleneckBranch> branch,
                                 uint64_t seed, int image_size = 28);
 
 }  // namespace qdiff::nn

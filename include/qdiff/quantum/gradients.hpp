@@ -1,34 +1,30 @@
-// Gradients of L = sum_q c[q] <Z_q> with respect to the angle slots of a circuit, for one state.
-// Adjoint differentiation (Jones & Gacon 2020) is Program::adjoint; this file adds the
-// parameter-shift rule (what hardware can do) and the method switch used by the evaluator.
+// The parameter-shift rule (what hardware can do), written against the backend interface: it
+// needs only a backend's expectations(), so every backend (statevector, density matrix, ...)
+// gets exact gradients of its expectation values from it. Adjoint differentiation is the
+// statevector backend's own (Program::adjoint).
 #pragma once
-#include <string>
+#include <cstdint>
+#include <functional>
 
-#include "qdiff/quantum/program.hpp"
+#include "qdiff/quantum/backend.hpp"
 
 namespace qdiff::quantum {
 
-enum class GradMethod { Adjoint, ParameterShift };
-// "adjoint" | "parameter_shift"; throws InvalidArgument otherwise.
-GradMethod grad_method_from_name(const std::string& name);
-const char* grad_method_name(GradMethod m);
-
-// L(angles) = sum_q c[q] <Z_q> after the program.   angles: [n_slots], c: [n_qubits]
-template <class A>
-double z_objective(const Program& program, const double* angles, const double* c, WorkspaceT<A>& ws);
-
-// Parameter shift: for every angle of a Pauli-rotation gate (RX, RY, RZ, each angle of Rot)
+// For L_r = sum_q dz[r, q] <Z_q>_r and every angle of a Pauli-rotation gate (RX, RY, RZ, each
+// angle of Rot)
 //   dL/da = [L(a + pi/2) - L(a - pi/2)] / 2;
 // for controlled rotations (CRX, CRY, CRZ), whose generator has eigenvalues {0, +-1/2}, the
 // four-term rule dL/da = c+ [L(a + pi/2) - L(a - pi/2)] - c- [L(a + 3pi/2) - L(a - 3pi/2)],
-// c+- = (sqrt2 +- 1) / (4 sqrt2).   dangles[s] += dL/dangle_s.   2 or 4 circuit runs per angle.
-template <class A>
-void parameter_shift(const Program& program, const double* angles, const double* c, double* dangles,
-                     WorkspaceT<A>& ws);
+// c+- = (sqrt2 +- 1) / (4 sqrt2). 2 or 4 circuit runs per angle, all rows' runs batched through
+// backend.expectations() (a stochastic backend's runs draw from forks of `rng`).
+// angles: [rows, n_slots], dz: [rows, n_qubits]; dangles[r, s] += dL_r/dangle_s.
+void parameter_shift(const Backend& backend, const double* angles, int64_t rows, const double* dz, const Rng& rng,
+                     double* dangles);
 
-// Either method: dangles[s] += dL/dangle_s. (All three: A = cplx or cplxf, as the workspace.)
-template <class A>
-void angle_gradient(GradMethod method, const Program& program, const double* angles, const double* c,
-                    double* dangles, WorkspaceT<A>& ws);
+// The same rules for one run and any objective L(angles) of the circuit's angle slots [n_slots]
+// (a noisy simulator's exact expectation, or one frozen trajectory's, obeys them too; see
+// density_matrix.hpp and trajectories.hpp): dangles[s] += dL/dangle_s.
+void parameter_shift(const Circuit& circuit, const double* angles,
+                     const std::function<double(const double*)>& objective, double* dangles);
 
 }  // namespace qdiff::quantum

@@ -20,14 +20,13 @@ namespace qdiff::quantum {
 template <class A>
 struct WorkspaceT {
   std::vector<A> psi, lam, tmp;  // [2^n] each (lam only for gradients)
-  std::vector<double> angles, dangles;
 };
 using Workspace = WorkspaceT<cplx>;
 using WorkspaceF = WorkspaceT<cplxf>;
 
 class Program {
  public:
-  // Keeps a pointer to `circuit`, which must outlive the program (BatchEvaluator owns both).
+  // Keeps a pointer to `circuit`, which must outlive the program (the statevector backend owns both).
   explicit Program(const Circuit& circuit);
 
   const Circuit& circuit() const { return *circuit_; }

@@ -1,0 +1,126 @@
+// The quantum backend interface: what the bottleneck branch (hybrid/) needs from a simulator,
+// and the registry of backends by name.
+//
+// A backend evaluates one parameterised circuit (circuit.hpp) for a batch of B input vectors
+// sharing one weight vector, and differentiates it:
+//   forward        z[b, q] = <Z_q> of circuit(inputs[b], weights), exact
+//   forward_shots  the same estimated from `shots` Born-rule samples per input
+//   backward       gradient of L = sum_b sum_q dz[b, q] <Z_q>_b w.r.t. inputs and weights
+// Layouts (row-major): inputs [B, n_inputs], weights [n_weights], z and dz [B, n_qubits],
+// dinputs [B, n_inputs]. Inputs, weights and outputs are double (float overloads convert at the
+// edges); the backend's precision() is that of its own state, fixed when it is made.
+//
+// A backend implements three things on bound angle slots (Circuit::bind; rows are independent
+// circuit runs): expectations, sampled_expectations and, optionally, its own gradient method.
+// The batch entry points bind, call them, and chain the slot gradients back to inputs and
+// weights. Parameter shift (gradients.hpp) needs only expectations(), so every backend has it;
+// adjoint differentiation is the statevector backend's own (statevector_backend.hpp).
+//
+// Randomness comes from the caller: every entry point takes an Rng, and row r of a call draws
+// from rng.fork(r). Shots use it; so does a backend whose expectations are themselves estimates
+// (Monte Carlo trajectories of a noisy circuit); exact backends (statevector, density matrix)
+// ignore it outside forward_shots. The bottleneck branch passes one stream per forward call,
+// which its checkpointed call counter reproduces on resume.
+//
+// Determinism: every row's result depends only on that row (and its stream), and the weight
+// gradient is reduced serially in row order, so results are bit-identical for any thread count.
+//
+// Adding a backend (a density matrix, noisy trajectories, a GPU): a new file with the class and
+// its factory, and one line in the table of backends.cpp; make_backend(name, ...) then finds it.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "qdiff/core/modes.hpp"
+#include "qdiff/core/rng.hpp"
+#include "qdiff/quantum/circuit.hpp"
+
+namespace qdiff::quantum {
+
+// The simulator's modes are the config's (core/modes.hpp).
+// Precision of the simulated amplitudes. Float halves the memory traffic and doubles the SIMD
+// width; its errors (<Z> within ~2e-8, gradients within ~3e-6 relative up to 20 qubits; a
+// training pilot could not tell it from double, bench/RESULTS.md) are below what training
+// notices, but double stays the default and the reference.
+using qdiff::Precision;
+// Adjoint (fast, the statevector backend's) or ParameterShift (any backend; what hardware does).
+using qdiff::GradMethod;
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  // For logs, e.g. "statevector".
+  virtual std::string name() const = 0;
+  virtual Precision precision() const = 0;
+
+  const Circuit& circuit() const { return *circuit_; }
+  int n_qubits() const { return circuit_->n_qubits(); }
+  int n_inputs() const { return circuit_->n_inputs(); }
+  int n_weights() const { return circuit_->n_weights(); }
+  // OpenMP threads for the rows of a batch; 0 (default) = the OpenMP default (OMP_NUM_THREADS).
+  void set_num_threads(int threads) { threads_ = threads; }
+  int threads() const;
+
+  // ---- batches of inputs (see the top of this file) ------------------------------------------
+  // (rng: the stream of a stochastic backend; the default suits exact ones)
+  void forward(const double* inputs, int64_t batch, const double* weights, double* z, const Rng& rng = Rng()) const;
+  void forward(const float* inputs, int64_t batch, const float* weights, float* z, const Rng& rng = Rng()) const;
+  // `shots` Born-rule samples per input; sample b draws from rng.fork(b). shots must be > 0.
+  void forward_shots(const double* inputs, int64_t batch, const double* weights, int64_t shots, const Rng& rng,
+                     double* z) const;
+  // Gradient of L = sum_b sum_q dz[b, q] <Z_q>_b (the expectations, not the shot estimates).
+  // ACCUMULATES: dinputs[b, i] += dL/dinputs[b, i], dweights[k] += sum_b dL_b/dweights[k].
+  // Either output may be null.
+  void backward(const double* inputs, int64_t batch, const double* weights, const double* dz, GradMethod method,
+                double* dinputs, double* dweights, const Rng& rng = Rng()) const;
+  void backward(const float* inputs, int64_t batch, const float* weights, const float* dz, GradMethod method,
+                float* dinputs, float* dweights, const Rng& rng = Rng()) const;
+
+  // ---- bound angle slots: angles [rows, n_slots] (what a backend implements) -----------------
+  // z[r, q] = <Z_q> after the circuit with the angles of row r (exact, or the backend's estimate
+  // drawn from rng.fork(r)).
+  virtual void expectations(const double* angles, int64_t rows, const Rng& rng, double* z) const = 0;
+  // The same from `shots` samples per row; row r draws from rng.fork(r).
+  virtual void sampled_expectations(const double* angles, int64_t rows, int64_t shots, const Rng& rng,
+                                    double* z) const = 0;
+  // dangles[r, s] += dL_r/dangle_s for L_r = sum_q dz[r, q] <Z_q>_r. This default computes
+  // ParameterShift from expectations() and rejects Adjoint; a backend with its own method(s)
+  // overrides it and passes the others on.
+  virtual void angle_gradients(GradMethod method, const double* angles, int64_t rows, const double* dz,
+                               const Rng& rng, double* dangles) const;
+
+ protected:
+  explicit Backend(Circuit circuit);
+
+ private:
+  // The angle slots of every row: [batch, n_slots].
+  std::vector<double> bind_rows(const double* inputs, int64_t batch, const double* weights) const;
+  std::unique_ptr<const Circuit> circuit_;  // heap-held: a backend's compiled form may point into it
+  int threads_ = 0;
+};
+
+struct BackendOptions {
+  Precision precision = Precision::Double;  // a backend that has only one precision rejects the other
+  int threads = 0;                          // Backend::set_num_threads
+};
+
+using BackendFactory = std::unique_ptr<Backend> (*)(Circuit circuit, const BackendOptions& options);
+struct BackendEntry {
+  std::string_view name;         // what make_backend (and a future quantum.simulation key) takes
+  std::string_view description;  // one line for help texts
+  BackendFactory make;
+};
+
+// Every backend, in the order of backends.cpp's table.
+std::span<const BackendEntry> backends();
+// The backend called `name` for `circuit`; InvalidArgument naming the known ones otherwise.
+std::unique_ptr<Backend> make_backend(std::string_view name, Circuit circuit, const BackendOptions& options = {});
+
+}  // namespace qdiff::quantum

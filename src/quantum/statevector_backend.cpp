@@ -1,0 +1,76 @@
+#include "qdiff/quantum/statevector_backend.hpp"
+
+#include <omp.h>
+
+#include <type_traits>
+
+#include "qdiff/quantum/sampling.hpp"
+
+namespace qdiff::quantum {
+
+template <class A>
+StatevectorBackend<A>::StatevectorBackend(Circuit circuit) : Backend(std::move(circuit)), program_(this->circuit()) {}
+
+template <class A>
+Precision StatevectorBackend<A>::precision() const {
+  return std::is_same_v<A, cplxf> ? Precision::Float : Precision::Double;
+}
+
+template <class A>
+template <class Body>
+void StatevectorBackend<A>::for_each_row(int64_t rows, Body&& body) const {
+#pragma omp parallel num_threads(threads())
+  {
+    WorkspaceT<A> ws;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t r = 0; r < rows; ++r) body(r, ws);
+  }
+}
+
+template <class A>
+void StatevectorBackend<A>::expectations(const double* angles, int64_t rows, const Rng&, double* z) const {
+  const int n = n_qubits(), ns = circuit().n_slots();
+  for_each_row(rows, [&](int64_t r, WorkspaceT<A>& ws) {
+    program_.forward(angles + r * ns, ws);
+    expectation_z_all(ws.psi.data(), n, z + r * n);
+  });
+}
+
+template <class A>
+void StatevectorBackend<A>::sampled_expectations(const double* angles, int64_t rows, int64_t shots, const Rng& rng,
+                                                 double* z) const {
+  const int n = n_qubits(), ns = circuit().n_slots();
+  for_each_row(rows, [&](int64_t r, WorkspaceT<A>& ws) {
+    program_.forward(angles + r * ns, ws);
+    Rng row_rng = rng.fork(static_cast<uint64_t>(r));
+    estimate_z(ws.psi.data(), n, shots, row_rng, z + r * n);
+  });
+}
+
+template <class A>
+void StatevectorBackend<A>::adjoint(const double* angles, int64_t rows, const double* dz, double* dangles) const {
+  const int n = n_qubits(), ns = circuit().n_slots();
+  for_each_row(rows, [&](int64_t r, WorkspaceT<A>& ws) {
+    program_.adjoint(angles + r * ns, dz + r * n, dangles + r * ns, ws);
+  });
+}
+
+template <class A>
+void StatevectorBackend<A>::angle_gradients(GradMethod method, const double* angles, int64_t rows, const double* dz,
+                                            const Rng& rng, double* dangles) const {
+  if (method == GradMethod::Adjoint) return adjoint(angles, rows, dz, dangles);
+  Backend::angle_gradients(method, angles, rows, dz, rng, dangles);
+}
+
+template class StatevectorBackend<cplx>;
+template class StatevectorBackend<cplxf>;
+
+std::unique_ptr<Backend> make_statevector_backend(Circuit circuit, const BackendOptions& options) {
+  std::unique_ptr<Backend> b;
+  if (options.precision == Precision::Float) b = std::make_unique<StatevectorBackend<cplxf>>(std::move(circuit));
+  else b = std::make_unique<StatevectorBackend<cplx>>(std::move(circuit));
+  b->set_num_threads(options.threads);
+  return b;
+}
+
+}  // namespace qdiff::quantum
