@@ -14,6 +14,7 @@
 #include "qdiff/hybrid/model.hpp"
 #include "qdiff/io/dataset.hpp"
 #include "qdiff/io/png.hpp"
+#include "qdiff/nn/precision.hpp"
 
 namespace qdiff::cli {
 
@@ -48,6 +49,7 @@ void register_sample(CLI::App& app) {
     if (!o->precision.empty()) sampling["sample.precision"] = o->precision;
     auto lm = hybrid::load_model(o->ckpt, !o->raw, sampling);
     const auto& opt = lm.options.sample;
+    nn::require_supported(opt.precision, "sample.precision");  // before the progress bar
     const auto schedule = diffusion::make_schedule(lm.options.diffusion);
     auto noise = diffusion::make_noise_source(lm.options.diffusion, static_cast<uint64_t>(o->seed));
     spdlog::info("sampling {} images with {} ({} steps, {} noise, {}) from {} ({} weights, step {})", o->n,

@@ -61,12 +61,16 @@ void write_grid(const std::string& path, const std::vector<float>& images, int64
 
 }  // namespace
 
+void require_runnable(const RunOptions& run) {
+  nn::require_supported(run.train.precision, "train.precision");
+  nn::require_supported(run.sample.precision, "sample.precision");  // previews: now, not at the first
+}
+
 TrainSummary train(const RunOptions& run, const TrainOptions& opt) {
   if (opt.out_dir.empty()) throw InvalidArgument("train: an output directory is needed (--out)");
+  require_runnable(run);
   make_dirs(opt.out_dir);
   if (run.train.threads > 0) omp_set_num_threads(run.train.threads);
-  nn::require_supported(run.train.precision, "train.precision");
-  nn::require_supported(run.sample.precision, "sample.precision");  // previews: checked now, not at the first
 
   const ImageSet data = load_data(run.data);
   const int B = static_cast<int>(std::min<int64_t>(run.train.batch, data.n));

@@ -8,7 +8,7 @@
 // (c, ki%s, kj%s) read from offset (ki/s)*Ws + kj/s over an output grid Ws wide (Ho rows), whose
 // columns ow >= Wo are computed and dropped. So the GEMM reads its operand rows in place
 // (gemm::RowOffsets) instead of a copied [C*k*k, Ho*Wo] matrix (stride 1: one phase, the padded
-// image itself):
+// image itself, in rows narrower than W + 2p: see Layout):
 //   forward     y[o, q]  = b[o] + sum_r W[o, r] xp_row(r)[q]
 //   weight grad dW^T[r, o] += sum_q xp_row(r)[q] dy[o, q]     (dy on the Ws-wide grid, zeros in
 //               the dropped columns)
