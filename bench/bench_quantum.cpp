@@ -47,9 +47,11 @@ void run_gradient(benchmark::State& state, GradMethod m, int batch) {
     s.ev->backward(s.inputs.data(), batch, s.weights.data(), s.dz.data(), m, s.dinputs.data(), s.dweights.data());
   state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
 }
-// backward() recomputes the forward state itself; the time is the full gradient.
+// backward() alone, with no forward before it: it recomputes the forward states itself (the full
+// gradient).
 void BM_Adjoint(benchmark::State& state) { run_gradient(state, GradMethod::Adjoint, kBatch); }
-// Forward (for <Z>) followed by backward (for gradients), as a training step calls them.
+// Forward (for <Z>) followed by backward (for gradients), as a training step calls them: the
+// adjoint starts from the states the forward kept (statevector_backend.hpp).
 void BM_ForwardPlusAdjoint(benchmark::State& state) {
   Setup s(state.range(0), state.range(1), kBatch, state.range(2));
   for (auto _ : state) {

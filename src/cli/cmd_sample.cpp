@@ -14,13 +14,14 @@
 #include "qdiff/hybrid/model.hpp"
 #include "qdiff/io/dataset.hpp"
 #include "qdiff/io/png.hpp"
+#include "qdiff/nn/precision.hpp"
 
 namespace qdiff::cli {
 
 void register_sample(CLI::App& app) {
   auto* cmd = app.add_subcommand("sample", "Sample images from a checkpoint: PNG grid and .npz");
   struct Opts {
-    std::string ckpt, out = "samples.png", npz, sampler;
+    std::string ckpt, out = "samples.png", npz, sampler, precision;
     int64_t n = 64, steps = 0, seed = 0, batch = 64, nrow = 0, scale = 2;
     double eta = -1;
     bool raw = false;
@@ -33,6 +34,8 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--sampler", o->sampler, "ddpm or ddim (default: the run's sample.sampler)")->transform(like_key("sample.sampler"));
   cmd->add_option("--steps", o->steps, "DDIM steps (default: the run's sample.steps)")->transform(like_key("sample.steps"));
   cmd->add_option("--eta", o->eta, "DDIM eta in [0,1] (default: the run's sample.eta)")->transform(like_key("sample.eta"));
+  cmd->add_option("--precision", o->precision, "float32 or bf16 (default: the run's sample.precision)")
+      ->transform(like_key("sample.precision"));
   cmd->add_option("--seed", o->seed, "seed of the sampling noise")->capture_default_str()->transform(seed_value());
   cmd->add_option("--batch", o->batch, "images per batch")->capture_default_str()->transform(integer_in(1, 4096));
   cmd->add_option("--nrow", o->nrow, "images per grid row (default: square)")->transform(integer_in(0, 10000000));
@@ -43,12 +46,15 @@ void register_sample(CLI::App& app) {
     if (!o->sampler.empty()) sampling["sample.sampler"] = o->sampler;
     if (o->steps > 0) sampling["sample.steps"] = o->steps;
     if (o->eta >= 0) sampling["sample.eta"] = o->eta;
+    if (!o->precision.empty()) sampling["sample.precision"] = o->precision;
     auto lm = hybrid::load_model(o->ckpt, !o->raw, sampling);
     const auto& opt = lm.options.sample;
+    nn::require_supported(opt.precision, "sample.precision");  // before the progress bar
     const auto schedule = diffusion::make_schedule(lm.options.diffusion);
     auto noise = diffusion::make_noise_source(lm.options.diffusion, static_cast<uint64_t>(o->seed));
-    spdlog::info("sampling {} images with {} ({} steps, {} noise) from {} ({} weights, step {})", o->n, mode_name(opt.sampler),
-                 diffusion::steps_per_batch(schedule, opt), noise->name(), o->ckpt, o->raw ? "raw" : "EMA",
+    spdlog::info("sampling {} images with {} ({} steps, {} noise, {}) from {} ({} weights, step {})", o->n,
+                 mode_name(opt.sampler), diffusion::steps_per_batch(schedule, opt), noise->name(),
+                 mode_name(opt.precision), o->ckpt, o->raw ? "raw" : "EMA",
                  lm.checkpoint.meta.value("step", int64_t(0)));
     const int64_t total = diffusion::steps_per_batch(schedule, opt) * ((o->n + o->batch - 1) / o->batch);
     Progress bar("sample", total);

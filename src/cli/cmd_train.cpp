@@ -54,6 +54,7 @@ void register_train(CLI::App& app) {
       out = "runs/" + stem;
     }
     const RunOptions run = resolve_options(cfg);
+    diffusion::require_runnable(run);  // an error is one line, before anything else is printed
     diffusion::TrainOptions opt;
     opt.out_dir = out;
     opt.resume = o->resume;

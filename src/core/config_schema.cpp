@@ -106,12 +106,14 @@ const std::vector<KeySpec>& config_schema() {
       integer("train.ckpt_every", 500, 0, kMaxCount, "steps between checkpoints (0 = only at the end)"),
       integer("train.sample_every", 0, 0, kMaxCount, "steps between preview grids (0 = only at the end)"),
       integer("train.threads", 0, 0, 256, "OpenMP threads (0 = all cores)"),
+      mode("train.precision", MatmulPrecision::Float32, "U-Net matrix products: float32 (the reference) or bf16 mixed precision (bfloat16 operands, float32 sums, weights and state; needs AVX512_BF16)"),
       // ---- sampling --------------------------------------------------------------
       mode("sample.sampler", SamplerKind::Ddim, "sampler for preview and final grids"),
       integer("sample.steps", 50, 1, 100000, "DDIM steps (DDPM always uses T)"),
       number("sample.eta", 0.0, 0.0, 1.0, "DDIM eta (0 = deterministic)"),
       integer("sample.n", 64, 1, 1e7, "images in the final grid"),
       flag("sample.clip_x0", true, "clip predicted x0 to [-1, 1]"),
+      mode("sample.precision", MatmulPrecision::Float32, "U-Net matrix products when sampling: float32 or bf16 (as train.precision)"),
   };
   return schema;
 }

@@ -101,6 +101,7 @@ TrainingOptions training_options(const Config& c) {
   o.ckpt_every = c.integer("train.ckpt_every");
   o.sample_every = c.integer("train.sample_every");
   o.threads = as_int(c.integer("train.threads"));
+  o.precision = mode<MatmulPrecision>(c, "train.precision");
   return o;
 }
 
@@ -113,6 +114,7 @@ SampleOptions sample_options(const Config& c, int T) {
   o.eta = c.number("sample.eta");
   o.clip_x0 = c.flag("sample.clip_x0");
   o.n = c.integer("sample.n");
+  o.precision = mode<MatmulPrecision>(c, "sample.precision");
   return o;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "qdiff/core/error.hpp"
+#include "qdiff/nn/precision.hpp"
 
 namespace qdiff::diffusion {
 
@@ -18,6 +19,7 @@ std::vector<float> generate_images(nn::UNet& model, const Schedule& schedule, No
                                    const SampleOptions& opt, int64_t n, int batch,
                                    const std::function<void(int64_t, int64_t)>& progress) {
   if (n <= 0 || batch <= 0) throw InvalidArgument("generate_images: n and batch must be positive");
+  nn::require_supported(opt.precision, "sample.precision");
   const auto& spec = model.spec();
   const int64_t D = int64_t(spec.in_channels) * spec.image_size * spec.image_size;
   std::vector<float> out(static_cast<size_t>(n * D));
@@ -25,6 +27,13 @@ std::vector<float> generate_images(nn::UNet& model, const Schedule& schedule, No
   const int64_t total = per_batch * ((n + batch - 1) / batch);
   int64_t done_batches = 0;
   const EpsModel f = eps_model(model);
+  // The model runs in the sampling precision, and is handed back in its own.
+  struct PrecisionScope {
+    nn::UNet& m;
+    nn::Precision before;
+    ~PrecisionScope() { m.set_precision(before); }
+  } scope{model, model.precision()};
+  model.set_precision(opt.precision);
   for (int64_t start = 0; start < n; start += batch, ++done_batches) {
     const int B = static_cast<int>(std::min<int64_t>(batch, n - start));
     const int64_t base = done_batches * per_batch;

@@ -20,6 +20,7 @@
 #include "qdiff/hybrid/model.hpp"
 #include "qdiff/hybrid/quantum_branch.hpp"
 #include "qdiff/io/png.hpp"
+#include "qdiff/nn/precision.hpp"
 
 namespace qdiff::diffusion {
 
@@ -46,8 +47,8 @@ ImageSet load_data(const DataOptions& options) {
 }
 
 void log_model(const ModelOptions& model_options, const QuantumOptions& quantum, const nn::UNet& model) {
-  spdlog::info("model: {} arch, {} parameters (per block with --log-level debug)", mode_name(model_options.arch),
-               model.num_params());
+  spdlog::info("model: {} arch, {} parameters (per block with --log-level debug), {} matrix products",
+               mode_name(model_options.arch), model.num_params(), mode_name(model.precision()));
   spdlog::debug("\n{}", model.param_table());
   spdlog::info("{}", hybrid::bottleneck_summary(model_options, quantum, model.spec()));
   if (model_options.bottleneck == BottleneckKind::Quantum)
@@ -63,8 +64,14 @@ void write_grid(const std::string& path, const std::vector<float>& images, int64
 
 }  // namespace
 
+void require_runnable(const RunOptions& run) {
+  nn::require_supported(run.train.precision, "train.precision");
+  nn::require_supported(run.sample.precision, "sample.precision");  // previews: now, not at the first
+}
+
 TrainSummary train(const RunOptions& run, const TrainOptions& opt) {
   if (opt.out_dir.empty()) throw InvalidArgument("train: an output directory is needed (--out)");
+  require_runnable(run);
   make_dirs(opt.out_dir);
   if (run.train.threads > 0) omp_set_num_threads(run.train.threads);
 

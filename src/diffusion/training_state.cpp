@@ -44,7 +44,9 @@ TrainingState::TrainingState(const RunOptions& run, int in_channels, int image_s
       adam(model->num_params(), adam_options(run.train)),
       ema(model->params(), run.train.ema_decay, run.train.ema_warmup),
       noise(make_noise_source(run.diffusion, run.train.seed ^ kNoiseSeedSalt)),
-      timesteps(make_timestep_sampler(run.diffusion)) {}
+      timesteps(make_timestep_sampler(run.diffusion)) {
+  model->set_precision(run.train.precision);
+}
 
 uint64_t TrainingState::branch_calls() const {
   const auto* qb = quantum_branch(*model);

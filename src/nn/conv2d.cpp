@@ -1,5 +1,5 @@
-// Conv2d (conv.hpp): the stride-1 float path on shifted views (conv_shifted.hpp), im2col + GEMM
-// for the rest.
+// Conv2d (conv.hpp): the float path on shifted views of the stride phases (conv_shifted.hpp),
+// im2col + GEMM for the rest (double, padding > k-1, stride > k).
 // GCC 12 reports hundreds of false "may be used uninitialized" warnings inside Eigen's AVX-512
 // packet code; they hide real ones.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -35,13 +35,13 @@ int64_t Conv2d<T>::macs(int H, int W) const {
 }
 
 template <class T>
-void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
+void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W, const Epilogue<T>& ep) {
   // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]. Per block of m images: col: [K, m*P], Yb = W col: [cout, m*P]
   if constexpr (std::is_same_v<T, float>) {
-    if (shifted::applies(k, stride, pad)) {  // stride 1: no im2col (conv_shifted.hpp)
-      ensure_threads(col_);
-      ensure_threads(dcol_);
-      shifted::forward({N, cin, cout, k, pad, H, W}, y, x, reg_->param(w), reg_->param(b), col_, dcol_, row_off_);
+    if (shifted::applies(k, stride, pad, precision)) {  // no im2col (conv_shifted.hpp)
+      ensure_threads(work_);
+      shifted::forward({N, cin, cout, k, stride, pad, H, W}, precision, y, x, reg_->param(w), reg_->param(b), ep, work_,
+                       wh_, row_off_, drow_off_);
       return;
     }
   }
@@ -57,12 +57,12 @@ void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W) {
     T* col = col_[tid].get(static_cast<size_t>(K) * cols);
     T* yb = dcol_[tid].get(static_cast<size_t>(cout) * cols);
     im2col_block(col, x + static_cast<size_t>(n0) * cin * H * W, m, cin, H, W, k, stride, pad, Ho, Wo);
-    gemm::gemm(cout, static_cast<int>(cols), K, reg_->param(w), col, yb);
+    gemm_in(precision, cout, static_cast<int>(cols), K, reg_->param(w), col, yb);
     for (int j = 0; j < m; ++j)
       for (int o = 0; o < cout; ++o) {
-        const T* src = yb + o * cols + static_cast<size_t>(j) * P;
-        T* dst = y + (static_cast<size_t>(n0 + j) * cout + o) * P;
-        for (int q = 0; q < P; ++q) dst[q] = src[q] + bb[o];
+        const size_t at = (static_cast<size_t>(n0 + j) * cout + o) * P;
+        finish_row(y + at, yb + o * cols + static_cast<size_t>(j) * P, P, bb[o], ep, ep.y2 ? ep.y2 + at : nullptr,
+                   ep.chan ? ep.chan[static_cast<size_t>(n0 + j) * cout + o] : T(0), ep.res ? ep.res + at : nullptr);
       }
   }
 }
@@ -74,10 +74,10 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
   // tree (conv_blocks.hpp).
   if (const size_t leaves = tree_leaves(N, kBatchLeaf).size(); dw_.size() < leaves) dw_.resize(leaves);
   if constexpr (std::is_same_v<T, float>) {
-    if (shifted::applies(k, stride, pad)) {  // stride 1: no im2col/col2im (conv_shifted.hpp)
-      for (auto* v : {&col_, &dcol_, &dy_, &dyt_}) ensure_threads(*v);
-      shifted::backward({N, cin, cout, k, pad, H, W}, dx, x, reg_->param(w), dy, dw_, col_, dy_, dyt_, dcol_, wt_,
-                        row_off_, drow_off_);
+    if (shifted::applies(k, stride, pad, precision)) {  // no im2col/col2im (conv_shifted.hpp)
+      ensure_threads(work_);
+      shifted::backward({N, cin, cout, k, stride, pad, H, W}, precision, dx, x, reg_->param(w), dy, dw_,
+                        {work_, wt_, wh_, row_off_, drow_off_});
       add_leaf_partials(reg_->grad(w), reg_->grad(b), dw_, N, cout, cin * k * k, cout);
       return;
     }
@@ -103,11 +103,11 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
       im2col_block(col, x + static_cast<size_t>(n0) * cin * H * W, m, cin, H, W, k, stride, pad, Ho, Wo);
       images_to_block(dyb, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
       T* dyt = nullptr;  // dYb^T: [m*P, cout], for the weight-gradient GEMM
-      if (cout >= gemm::kThickRows) {
+      if (thick_weight(cout, precision)) {
         dyt = dyt_[tid].get(static_cast<size_t>(cout) * cols);
         planes_to_rows(dyt, dy + static_cast<size_t>(n0) * cout * P, m, cout, P);
       }
-      weight_grad_t(part, col, dyb, dyt, K, cout, cols, i > plan.first[leaf]);
+      weight_grad_t(precision, part, col, dyb, dyt, K, cout, cols, i > plan.first[leaf]);
       for (int o = 0; o < cout; ++o) {  // plain loop: fixed summation order
         T s = dbp[o];
         for (size_t q = 0; q < cols; ++q) s += dyb[o * cols + q];
@@ -115,7 +115,7 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
       }
       if (dx) {
         T* dc = dcol_[tid].get(static_cast<size_t>(K) * cols);
-        gemm::gemm(K, static_cast<int>(cols), cout, wt, dyb, dc);
+        gemm_in(precision, K, static_cast<int>(cols), cout, wt, dyb, dc);
         for (int j = 0; j < m; ++j) {
           T* dxn = dx + static_cast<size_t>(n0 + j) * cin * H * W;
           std::fill(dxn, dxn + static_cast<size_t>(cin) * H * W, T(0));

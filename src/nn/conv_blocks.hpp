@@ -1,7 +1,7 @@
 // How the convolutions cut a batch into blocks of images and reduce their weight gradients
 // (internal to src/nn): blocks inside the leaves of the batch's gradient tree (core/reduce.hpp),
-// per-thread scratch, the weight-gradient GEMM of one block and the tree sum of the per-leaf
-// partials into the registry's gradients.
+// per-thread scratch, the output epilogue, the GEMM in the layer's precision, the weight-gradient
+// GEMM of one block and the tree sum of the per-leaf partials into the registry's gradients.
 #pragma once
 
 #include <omp.h>
@@ -9,10 +9,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <type_traits>
 #include <vector>
 
 #include "gemm.hpp"
+#include "gemm_bf16.hpp"
 #include "qdiff/core/reduce.hpp"
+#include "qdiff/nn/conv.hpp"
 #include "qdiff/nn/params.hpp"
 
 namespace qdiff::nn::detail {
@@ -21,8 +24,8 @@ using gemm::CMap;
 using gemm::Map;
 
 // One scratch buffer per OpenMP thread.
-template <class T>
-void ensure_threads(std::vector<Buf<T>>& v) {
+template <class V>
+void ensure_threads(std::vector<V>& v) {
   const size_t nt = static_cast<size_t>(omp_get_max_threads());
   if (v.size() < nt) v.resize(nt);
 }
@@ -74,14 +77,42 @@ struct BatchBlocks {
   }
 };
 
+// Applies the epilogue (conv.hpp) to one output row of n values: y = act(src + bias), and
+// y2 = y + add + res when y2 is given (res may be null, or alias y2).
+template <class T>
+void finish_row(T* y, const T* src, int n, T bias, const Epilogue<T>& ep, T* y2, T add, const T* res) {
+  if (ep.relu)
+    for (int i = 0; i < n; ++i) y[i] = std::max(src[i] + bias, T(0));
+  else
+    for (int i = 0; i < n; ++i) y[i] = src[i] + bias;
+  if (!y2) return;
+  if (res)
+    for (int i = 0; i < n; ++i) y2[i] = y[i] + add + res[i];
+  else
+    for (int i = 0; i < n; ++i) y2[i] = y[i] + add;
+}
+
+// C[M,N] (+)= A[M,K] B[K,N] (contiguous operands) in the layer's precision: float layers may run
+// it in bf16 (gemm_bf16.hpp).
+template <class T>
+void gemm_in(Precision prec, int M, int N, int K, const T* A, const T* B, T* C, bool acc = false) {
+  if constexpr (std::is_same_v<T, float>)
+    if (prec == Precision::BF16) return bf16::gemm_f32(M, N, K, A, K, B, N, C, N, acc);
+  gemm::gemm(M, N, K, A, B, C, acc);
+}
+
+// Whether the weight gradient runs on a GEMM (and needs dY^T): weights of at least
+// gemm::kThickRows rows, and every weight in bf16.
+inline bool thick_weight(int R, Precision prec) { return R >= gemm::kThickRows || prec == Precision::BF16; }
+
 // Weight-gradient partial of one block, transposed: gT[K, R] (+)= A[K, L] D[R, L]^T, where R is the
-// weight's row count and Dt = D^T [L, R]; accumulates when `acc`. R >= gemm::kThickRows runs on the
-// GEMM kernel (it needs Dt); thinner weights (e.g. the 1-channel output convolution) use row dot
+// weight's row count and Dt = D^T [L, R]; accumulates when `acc`. Thick weights (thick_weight) run
+// on a GEMM (it needs Dt); thinner ones (e.g. the 1-channel output convolution) use row dot
 // products of A and D.
 template <class T>
-void weight_grad_t(T* gT, const T* A, const T* D, const T* Dt, int K, int R, size_t L, bool acc) {
-  if (R >= gemm::kThickRows)
-    gemm::gemm(K, R, static_cast<int>(L), A, Dt, gT, acc);
+void weight_grad_t(Precision prec, T* gT, const T* A, const T* D, const T* Dt, int K, int R, size_t L, bool acc) {
+  if (thick_weight(R, prec))
+    gemm_in(prec, K, R, static_cast<int>(L), A, Dt, gT, acc);
   else if (acc)
     Map<T>(gT, K, R).noalias() += CMap<T>(A, K, L).lazyProduct(CMap<T>(D, R, L).transpose());
   else

@@ -50,7 +50,7 @@ void ConvTranspose2d<T>::forward(T* y, const T* x, int N, int H, int W) {
     T* xb = xb_[tid].get(static_cast<size_t>(cin) * cols);
     T* c = col_[tid].get(static_cast<size_t>(K) * cols);
     images_to_block(xb, x + static_cast<size_t>(n0) * cin * P, m, cin, P);
-    gemm::gemm(K, static_cast<int>(cols), cin, wt, xb, c);
+    gemm_in(precision, K, static_cast<int>(cols), cin, wt, xb, c);
     for (int j = 0; j < m; ++j) {
       T* yn = y + static_cast<size_t>(n0 + j) * cout * Ho * Wo;
       for (int o = 0; o < cout; ++o)
@@ -91,13 +91,13 @@ void ConvTranspose2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, 
       }
       images_to_block(xb, x + static_cast<size_t>(n0) * cin * P, m, cin, P);
       T* xbt = nullptr;  // Xb^T: [m*P, cin], for the weight-gradient GEMM
-      if (cin >= gemm::kThickRows) {
+      if (thick_weight(cin, precision)) {
         xbt = xbt_[tid].get(static_cast<size_t>(cin) * cols);
         planes_to_rows(xbt, x + static_cast<size_t>(n0) * cin * P, m, cin, P);
       }
-      weight_grad_t(part, dc, xb, xbt, K, cin, cols, i > plan.first[leaf]);
+      weight_grad_t(precision, part, dc, xb, xbt, K, cin, cols, i > plan.first[leaf]);
       if (dx) {
-        gemm::gemm(cin, static_cast<int>(cols), K, reg_->param(w), dc, xb);  // xb reused for dXb
+        gemm_in(precision, cin, static_cast<int>(cols), K, reg_->param(w), dc, xb);  // xb reused for dXb
         block_to_images(dx + static_cast<size_t>(n0) * cin * P, xb, m, cin, P);
       }
     }

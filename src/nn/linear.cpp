@@ -7,8 +7,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
+#include <vector>
 
 #include "gemm.hpp"
+#include "gemm_bf16.hpp"
 #include "qdiff/core/reduce.hpp"
 
 namespace qdiff::nn {
@@ -24,12 +27,31 @@ Linear<T>::Linear(ParamRegistryT<T>& reg, const std::string& name, int in_, int 
   b = reg.add(name + ".bias", {out}, Init::Uniform, bound);
 }
 
+namespace {
+// Whether this layer runs its products in bf16 (float layers only).
+template <class T>
+bool in_bf16(Precision p) {
+  return std::is_same_v<T, float> && p == Precision::BF16;
+}
+// dst [cols, rows] = src [rows, cols]^T, in per-thread scratch.
+template <class T>
+const T* transposed(const T* src, int rows, int cols) {
+  thread_local std::vector<T> t;
+  t.resize(static_cast<size_t>(rows) * cols);
+  Map<T>(t.data(), cols, rows) = CMap<T>(src, rows, cols).transpose();
+  return t.data();
+}
+}  // namespace
+
 template <class T>
 void Linear<T>::forward(T* y, const T* x, int N) const {
   // x: [N,in], W: [out,in] -> y: [N,out]
   CMap<T> X(x, N, in), Wm(reg_->param(w), out, in);
   Map<T> Y(y, N, out);
-  Y.noalias() = X.lazyProduct(Wm.transpose());  // tiny: no Eigen-internal threading
+  if constexpr (std::is_same_v<T, float>) {
+    if (in_bf16<T>(precision)) bf16::gemm_f32(N, out, in, x, in, transposed(reg_->param(w), out, in), out, y, out, false);
+  }
+  if (!in_bf16<T>(precision)) Y.noalias() = X.lazyProduct(Wm.transpose());  // tiny: no Eigen-internal threading
   const T* bb = reg_->param(b);
   for (int n = 0; n < N; ++n)
     for (int o = 0; o < out; ++o) y[n * out + o] += bb[o];
@@ -46,12 +68,19 @@ void Linear<T>::backward(T* dx, const T* x, const T* dy, int N) {
   for (size_t l = 0; l < leaves.size(); ++l) {
     T* part = parts[l] = dw_[l].get(nw + out);  // [dW: out x in | db]
     std::fill(part, part + nw + out, T(0));
-    for (int64_t n = leaves[l].begin; n < leaves[l].end; ++n)
+    const int64_t n0 = leaves[l].begin, nl = leaves[l].end - n0;
+    if constexpr (std::is_same_v<T, float>) {
+      if (in_bf16<T>(precision))  // dW = dy^T x over the leaf's rows
+        bf16::gemm_f32(out, in, static_cast<int>(nl), transposed(dy + n0 * out, static_cast<int>(nl), out),
+                       static_cast<size_t>(nl), x + n0 * in, in, part, in, false);
+    }
+    for (int64_t n = n0; n < n0 + nl; ++n)
       for (int o = 0; o < out; ++o) {
         const T g = dy[n * out + o];
         const T* xn = x + n * in;
         T* row = part + static_cast<size_t>(o) * in;
-        for (int i = 0; i < in; ++i) row[i] += g * xn[i];
+        if (!in_bf16<T>(precision))
+          for (int i = 0; i < in; ++i) row[i] += g * xn[i];
         part[nw + o] += g;
       }
   }
@@ -65,7 +94,10 @@ void Linear<T>::backward(T* dx, const T* x, const T* dy, int N) {
   if (dx) {
     CMap<T> dY(dy, N, out), Wm(reg_->param(w), out, in);
     Map<T> dX(dx, N, in);
-    dX.noalias() = dY.lazyProduct(Wm);
+    if constexpr (std::is_same_v<T, float>) {
+      if (in_bf16<T>(precision)) bf16::gemm_f32(N, in, out, dy, out, reg_->param(w), in, dx, in, false);
+    }
+    if (!in_bf16<T>(precision)) dX.noalias() = dY.lazyProduct(Wm);
   }
 }
 

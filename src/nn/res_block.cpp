@@ -2,7 +2,6 @@
 #include "qdiff/nn/res_block.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "qdiff/nn/ops.hpp"
 
@@ -26,6 +25,12 @@ int64_t ResBlock<T>::macs(int H, int W) const {
 }
 
 template <class T>
+void ResBlock<T>::set_precision(Precision p) {
+  conv1_.precision = conv2_.precision = skip_.precision = p;
+  temb_.precision = p;
+}
+
+template <class T>
 void ResBlock<T>::forward(T* y, const T* x, const T* temb, int N, int H, int W) {
   // x: [N,in,H,W], temb: [N,temb_dim] -> y: [N,out,H,W]
   const int P = H * W;
@@ -34,15 +39,14 @@ void ResBlock<T>::forward(T* y, const T* x, const T* temb, int N, int H, int W) 
   T* e = e_.get(static_cast<size_t>(N) * out);
   T* h2 = h2_.get(no);
   T* h3 = h3_.get(no);
+  // The bias, ReLU, broadcast add and residual add run in the convolutions' output pass (Epilogue).
+  temb_.forward(e, temb, N);
+  if (has_skip) skip_.forward(y, x, N, H, W);
+  const T* res = has_skip ? y : x;
   if (kind == BlockKind::Paper) {
-    conv1_.forward(h1, x, N, H, W);
-    relu_forward(h1, h1, no);
-    temb_.forward(e, temb, N);
     relu_forward(e, e, static_cast<size_t>(N) * out);
-    std::memcpy(h2, h1, no * sizeof(T));
-    bcast_add_forward(h2, e, N, out, P);
-    conv2_.forward(h3, h2, N, H, W);
-    relu_forward(h3, h3, no);
+    conv1_.forward(h1, x, N, H, W, {.relu = true, .y2 = h2, .chan = e});   // h1 = relu(.), h2 = h1 + e
+    conv2_.forward(h3, h2, N, H, W, {.relu = true, .y2 = y, .res = res});  // h3 = relu(.), y = h3 + res
   } else {
     T* g1 = g1_.get(ni);
     T* s1 = s1_.get(ni);
@@ -50,19 +54,10 @@ void ResBlock<T>::forward(T* y, const T* x, const T* temb, int N, int H, int W) 
     T* s2 = s2_.get(no);
     gn1_.forward(g1, x, N, P);
     silu_forward(s1, g1, ni);
-    conv1_.forward(h1, s1, N, H, W);
-    temb_.forward(e, temb, N);
-    std::memcpy(h2, h1, no * sizeof(T));
-    bcast_add_forward(h2, e, N, out, P);
+    conv1_.forward(h1, s1, N, H, W, {.y2 = h2, .chan = e});  // h2 = h1 + e
     gn2_.forward(g2, h2, N, P);
     silu_forward(s2, g2, no);
-    conv2_.forward(h3, s2, N, H, W);
-  }
-  if (has_skip) {
-    skip_.forward(y, x, N, H, W);
-    add_forward(y, y, h3, no);
-  } else {
-    add_forward(y, h3, x, no);
+    conv2_.forward(h3, s2, N, H, W, {.y2 = y, .res = res});  // y = h3 + res
   }
 }
 

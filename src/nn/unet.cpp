@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iomanip>
 #include <sstream>
+#include <type_traits>
 
 #include "qdiff/core/error.hpp"
 
@@ -66,6 +67,19 @@ UNetT<T>::UNetT(UNetSpec spec, std::unique_ptr<BottleneckBranchT<T>> branch, uin
   reg.finalize(rng);
 
   for (auto* v : {&e_, &d_, &u_, &c_, &r_, &gR_, &gC_, &gU_, &gSkip_, &gE_, &gIn_}) v->resize(L_);
+}
+
+template <class T>
+void UNetT<T>::set_precision(Precision p) {
+  if (p == Precision::BF16 && (!std::is_same_v<T, float> || !bf16_supported()))
+    throw InvalidArgument(std::is_same_v<T, float> ? "bf16 needs a CPU with AVX512_BF16" : "bf16 is for float U-Nets");
+  precision_ = p;
+  init_.precision = out_.precision = p;
+  for (auto& c : down_) c.precision = p;
+  for (auto& c : up_) c.precision = p;
+  for (auto* blocks : {&enc_, &dec_})
+    for (auto& blk : *blocks) blk.set_precision(p);
+  mid_.set_precision(p);
 }
 
 template <class T>

@@ -184,6 +184,11 @@ void Program::forward(const double* angles, WorkspaceT<A>& ws) const {
 template <class A>
 void Program::adjoint(const double* angles, const double* c, double* dangles, WorkspaceT<A>& ws) const {
   forward(angles, ws);
+  adjoint_from_state(angles, c, dangles, ws);
+}
+
+template <class A>
+void Program::adjoint_from_state(const double* angles, const double* c, double* dangles, WorkspaceT<A>& ws) const {
   ensure(ws, true);
   apply_z_observable(ws.psi.data(), ws.lam.data(), n_, c);
   const std::vector<Op>& ops = circuit_->ops();
@@ -275,5 +280,7 @@ template void Program::forward(const double*, Workspace&) const;
 template void Program::forward(const double*, WorkspaceF&) const;
 template void Program::adjoint(const double*, const double*, double*, Workspace&) const;
 template void Program::adjoint(const double*, const double*, double*, WorkspaceF&) const;
+template void Program::adjoint_from_state(const double*, const double*, double*, Workspace&) const;
+template void Program::adjoint_from_state(const double*, const double*, double*, WorkspaceF&) const;
 
 }  // namespace qdiff::quantum

@@ -1,5 +1,6 @@
 #include "qdiff/quantum/statevector_backend.hpp"
 
+#include <cstring>
 #include <type_traits>
 
 #include "qdiff/core/error.hpp"
@@ -17,20 +18,32 @@ Precision StatevectorBackend<A>::precision() const {
 }
 
 template <class A>
-void StatevectorBackend<A>::expectations(const double* angles, int64_t rows, const Rng&, double* z) const {
-  const int n = n_qubits(), ns = circuit().n_slots();
-  for_each_row<WorkspaceT<A>>(rows, threads(), [&](int64_t r, WorkspaceT<A>& ws) {
+template <class A>
+template <class Body>
+void StatevectorBackend<A>::forward_rows(const double* angles, int64_t rows, Body&& body) const {
+  const int ns = circuit().n_slots();
+  const bool keep = static_cast<size_t>(rows) * (size_t{1} << n_qubits()) * sizeof(A) <= kKeptStatesBudget;
+  kept_angles_.clear();
+  kept_psi_.resize(keep ? rows : 0);
+  for_each_row(rows, threads(), workspaces_, [&](int64_t r, WorkspaceT<A>& ws) {
     program_.forward(angles + r * ns, ws);
-    expectation_z_all(ws.psi.data(), n, z + r * n);
+    body(r, ws);
+    if (keep) std::swap(ws.psi, kept_psi_[r]);  // the workspace gets the old buffer (or none)
   });
+  if (keep) kept_angles_.assign(angles, angles + rows * ns);
+}
+
+template <class A>
+void StatevectorBackend<A>::expectations(const double* angles, int64_t rows, const Rng&, double* z) const {
+  const int n = n_qubits();
+  forward_rows(angles, rows, [&](int64_t r, WorkspaceT<A>& ws) { expectation_z_all(ws.psi.data(), n, z + r * n); });
 }
 
 template <class A>
 void StatevectorBackend<A>::sampled_expectations(const double* angles, int64_t rows, int64_t shots, const Rng& rng,
                                                  double* z) const {
-  const int n = n_qubits(), ns = circuit().n_slots();
-  for_each_row<WorkspaceT<A>>(rows, threads(), [&](int64_t r, WorkspaceT<A>& ws) {
-    program_.forward(angles + r * ns, ws);
+  const int n = n_qubits();
+  forward_rows(angles, rows, [&](int64_t r, WorkspaceT<A>& ws) {
     Rng row_rng = rng.fork(static_cast<uint64_t>(r));
     estimate_z(ws.psi.data(), n, shots, row_rng, z + r * n);
   });
@@ -39,9 +52,17 @@ void StatevectorBackend<A>::sampled_expectations(const double* angles, int64_t r
 template <class A>
 void StatevectorBackend<A>::adjoint(const double* angles, int64_t rows, const double* dz, double* dangles) const {
   const int n = n_qubits(), ns = circuit().n_slots();
-  for_each_row<WorkspaceT<A>>(rows, threads(), [&](int64_t r, WorkspaceT<A>& ws) {
-    program_.adjoint(angles + r * ns, dz + r * n, dangles + r * ns, ws);
+  const bool kept = !kept_angles_.empty() && kept_angles_.size() == static_cast<size_t>(rows * ns) &&
+                    std::memcmp(kept_angles_.data(), angles, kept_angles_.size() * sizeof(double)) == 0;
+  for_each_row(rows, threads(), workspaces_, [&](int64_t r, WorkspaceT<A>& ws) {
+    if (kept) {
+      std::swap(ws.psi, kept_psi_[r]);  // the final state of this row's forward
+      program_.adjoint_from_state(angles + r * ns, dz + r * n, dangles + r * ns, ws);
+    } else {
+      program_.adjoint(angles + r * ns, dz + r * n, dangles + r * ns, ws);
+    }
   });
+  if (kept) kept_angles_.clear();  // the sweep has clobbered the states (their buffers stay for the next forward)
 }
 
 template <class A>

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,22 @@ TEST(CliErrors, Config) {
   });
 }
 
+// bf16 on a CPU without AVX512_BF16 (forced on any CPU by QDIFF_DISABLE_BF16): the key named,
+// before the run directory is made.
+TEST(CliErrors, Bf16WithoutTheInstructions) {
+  setenv("QDIFF_DISABLE_BF16", "1", 1);
+  const qdiff::test::TempDir tmp;
+  const std::string out = tmp.file("run");
+  expect_all({
+      {"train --config configs/smoke.json --set train.precision=bf16 --out " + out,
+       {"config key 'train.precision'", "AVX512_BF16", "use float32"}},
+      {"train --config configs/smoke.json --set sample.precision=bf16 --out " + out,
+       {"config key 'sample.precision'", "AVX512_BF16"}},
+  });
+  unsetenv("QDIFF_DISABLE_BF16");
+  EXPECT_FALSE(std::filesystem::exists(out)) << "the refused run made its directory";
+}
+
 TEST(CliErrors, Data) {
   expect_all({
       {"data /no/such.npz", {"/no/such.npz: no such file"}},
@@ -98,6 +116,7 @@ TEST(CliErrors, Sample) {
       {"sample --ckpt x.bin --scale 99", {"option '--scale'", "out of range [1, 16]"}},
       {"sample --ckpt x.bin --nrow -2", {"option '--nrow'", "out of range"}},
       {"sample --ckpt x.bin --seed abc", {"option '--seed'", "expected an integer"}},
+      {"sample --ckpt x.bin --precision fp16", {"option '--precision'", "\"fp16\"", "not one of: float32, bf16"}},
       {"sample --ckpt /no/such.bin", {"/no/such.bin: no such file"}},
       {"sample --ckpt README.md", {"README.md", "not a qdiff checkpoint"}},
       {"sample --ckpt data/mnist.npz", {"mnist.npz", "not a qdiff checkpoint"}},

@@ -34,6 +34,8 @@ TEST(Options, ModesAreTheSchemasChoices) {
   expect_mode_round_trip<NoiseKind>("diffusion.noise");
   expect_mode_round_trip<OptimizerKind>("train.optimizer");
   expect_mode_round_trip<SamplerKind>("sample.sampler");
+  expect_mode_round_trip<MatmulPrecision>("train.precision");
+  expect_mode_round_trip<MatmulPrecision>("sample.precision");
 }
 
 TEST(Options, UnknownModeNamesTheValidOnes) {
@@ -60,8 +62,8 @@ TEST(Options, EveryKeyLandsInItsField) {
         "diffusion.noise=quantum", "diffusion.noise_qubits=6", "train.steps=33", "train.batch=12", "train.lr=0.002",
         "train.optimizer=adamw", "train.weight_decay=0.1", "train.grad_clip=2", "train.ema_decay=0.9",
         "train.ema_warmup=false", "train.seed=4", "train.log_every=3", "train.ckpt_every=6", "train.sample_every=8",
-        "train.threads=2", "sample.sampler=ddpm", "sample.steps=400", "sample.eta=0.5", "sample.n=10",
-        "sample.clip_x0=false"})
+        "train.threads=2", "train.precision=bf16", "sample.sampler=ddpm", "sample.steps=400", "sample.eta=0.5", "sample.n=10",
+        "sample.clip_x0=false", "sample.precision=bf16"})
     c.set(kv);
   const RunOptions r = resolve_options(c);
   EXPECT_EQ(r.data.path, "x.npz");
@@ -108,6 +110,8 @@ TEST(Options, EveryKeyLandsInItsField) {
   EXPECT_EQ(r.train.seed, 4u);
   EXPECT_EQ(r.train.log_every, 3);
   EXPECT_EQ(r.train.ckpt_every, 6);
+  EXPECT_EQ(r.train.precision, MatmulPrecision::BF16);
+  EXPECT_EQ(r.sample.precision, MatmulPrecision::BF16);
   EXPECT_EQ(r.train.sample_every, 8);
   EXPECT_EQ(r.train.threads, 2);
   EXPECT_EQ(r.sample.sampler, SamplerKind::Ddpm);

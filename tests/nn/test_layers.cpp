@@ -413,9 +413,11 @@ TEST(Layers, HarnessDetectsWrongGradient) {
 // kernel for forward, input and weight gradients, row dot products for thin weights, and for
 // stride 1 the shifted-view convolution without im2col (conv_shifted.hpp). Its forward and
 // backward must match the double ones of the same layer on the same data, with several images
-// (N = 5), thick (>= 16) and thin weight matrices, and every padding case of the stride-1 path.
+// (N = 5), thick (>= 16) and thin weight matrices, every padding case of the stride-1 path, and
+// images H x W that are not square (W = H when not given).
 template <template <class> class Layer>
-void check_float_backward_matches_double(int cin, int cout, int k, int s, int p, int H) {
+void check_float_backward_matches_double(int cin, int cout, int k, int s, int p, int H, int W = 0) {
+  if (W == 0) W = H;
   ParamRegistryT<double> rd;
   ParamRegistryT<float> rf;
   Layer<double> ld(rd, "l", cin, cout, k, s, p);
@@ -424,18 +426,18 @@ void check_float_backward_matches_double(int cin, int cout, int k, int s, int p,
   rd.finalize(init);
   rf.finalize(init);
   for (size_t i = 0; i < rd.size(); ++i) rf.params()[i] = static_cast<float>(rd.params()[i]);
-  const int N = 5, Ho = ld.out_size(H);
+  const int N = 5, Ho = ld.out_size(H), Wo = ld.out_size(W);
   Rng rng(17);
-  const Vec xd = random_vector(size_t(N) * cin * H * H, rng), dyd = random_vector(size_t(N) * cout * Ho * Ho, rng);
+  const Vec xd = random_vector(size_t(N) * cin * H * W, rng), dyd = random_vector(size_t(N) * cout * Ho * Wo, rng);
   const std::vector<float> xf(xd.begin(), xd.end()), dyf(dyd.begin(), dyd.end());
   Vec yd(dyd.size()), dxd(xd.size());
   std::vector<float> yf(dyf.size()), dxf(xf.size());
-  ld.forward(yd.data(), xd.data(), N, H, H);
-  lf.forward(yf.data(), xf.data(), N, H, H);
+  ld.forward(yd.data(), xd.data(), N, H, W);
+  lf.forward(yf.data(), xf.data(), N, H, W);
   rd.zero_grad();
   rf.zero_grad();
-  ld.backward(dxd.data(), xd.data(), dyd.data(), N, H, H);
-  lf.backward(dxf.data(), xf.data(), dyf.data(), N, H, H);
+  ld.backward(dxd.data(), xd.data(), dyd.data(), N, H, W);
+  lf.backward(dxf.data(), xf.data(), dyf.data(), N, H, W);
   auto rel = [](const auto& a, const auto& b, size_t n) {
     double num = 0, den = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -445,7 +447,8 @@ void check_float_backward_matches_double(int cin, int cout, int k, int s, int p,
     return num / std::max(den, 1e-30);
   };
   const std::string what = "cin " + std::to_string(cin) + " cout " + std::to_string(cout) + " k" + std::to_string(k) +
-                           " s" + std::to_string(s);
+                           " s" + std::to_string(s) + " p" + std::to_string(p) + " " + std::to_string(H) + "x" +
+                           std::to_string(W);
   EXPECT_LT(rel(yd, yf, yd.size()), 1e-5) << what;
   EXPECT_LT(rel(dxd, dxf, dxd.size()), 1e-5) << what;
   EXPECT_LT(rel(rd.grads(), rf.grads(), rd.size()), 1e-5) << what;
@@ -461,6 +464,11 @@ TEST(Layers, FloatConvBackwardMatchesDouble) {
   check_float_backward_matches_double<Conv2d>(20, 3, 3, 2, 1, 9);   // stride 2, thin weight
   check_float_backward_matches_double<Conv2d>(9, 20, 3, 2, 1, 9);   // stride 2, thick weight
   check_float_backward_matches_double<Conv2d>(17, 33, 1, 1, 0, 6);  // N tails of the kernel
+  check_float_backward_matches_double<Conv2d>(6, 20, 3, 2, 1, 9, 6);   // stride 2, H != W, odd H
+  check_float_backward_matches_double<Conv2d>(4, 18, 3, 2, 0, 8, 11);  // stride 2, no padding, odd W
+  check_float_backward_matches_double<Conv2d>(5, 16, 3, 1, 1, 5, 12);  // stride 1, wide
+  check_float_backward_matches_double<Conv2d>(3, 17, 4, 2, 1, 8, 10);  // stride 2, even kernel
   check_float_backward_matches_double<ConvTranspose2d>(20, 5, 2, 2, 0, 5);
   check_float_backward_matches_double<ConvTranspose2d>(5, 18, 3, 2, 1, 5);
+  check_float_backward_matches_double<ConvTranspose2d>(16, 6, 4, 2, 1, 4, 7);  // H != W
 }

@@ -136,6 +136,44 @@ TEST(QuantumBackend, ParameterShiftWorksOnAnyBackendAndMatchesTheStatevectorAdjo
   }
 }
 
+// The statevector backend keeps the final states of a forward for the adjoint that follows on the
+// same angles (no second forward): the gradients must be the same bits as a fresh backend's, and
+// a forward on other angles (weights changed, or other inputs) must not lend its states.
+template <class A>
+void expect_kept_states_change_nothing(const Circuit& c, Rng& rng) {
+  const StatevectorBackend<A> used(c);
+  const int B = 5;
+  const Batch p = random_batch(used, B, rng), other = random_batch(used, B, rng);
+  auto gradients = [&](const StatevectorBackend<A>& b, const Batch& q) {
+    std::vector<double> din(q.inputs.size(), 0.0), dw(q.weights.size(), 0.0);
+    b.backward(q.inputs.data(), B, q.weights.data(), q.dz.data(), GradMethod::Adjoint, din.data(), dw.data());
+    din.insert(din.end(), dw.begin(), dw.end());
+    return din;
+  };
+  std::vector<double> z(p.dz.size());
+  for (int round = 0; round < 2; ++round) {  // the second round reuses the buffers of the first
+    used.forward(p.inputs.data(), B, p.weights.data(), z.data());
+    EXPECT_EQ(used.kept_rows(), B);
+    EXPECT_EQ(gradients(used, p), gradients(StatevectorBackend<A>(c), p)) << "kept states, round " << round;
+    EXPECT_EQ(used.kept_rows(), 0) << "the adjoint clobbers the kept states";
+  }
+  used.forward(other.inputs.data(), B, other.weights.data(), z.data());
+  EXPECT_EQ(gradients(used, p), gradients(StatevectorBackend<A>(c), p)) << "states of other angles";
+  Batch moved = p;
+  moved.weights[0] += 0.5;
+  used.forward(p.inputs.data(), B, p.weights.data(), z.data());
+  EXPECT_EQ(gradients(used, moved), gradients(StatevectorBackend<A>(c), moved)) << "weights changed after forward";
+}
+
+TEST(QuantumBackend, KeptForwardStatesGiveTheSameGradientsAsASecondForward) {
+  Rng rng(52);
+  for (const Circuit& c : {make_ansatz({5, 2, Ansatz::Default, Entangler::Ring}),
+                           make_ansatz({4, 2, Ansatz::Strong, Entangler::All}), ref::random_circuit(4, 25, rng)}) {
+    expect_kept_states_change_nothing<cplx>(c, rng);
+    expect_kept_states_change_nothing<cplxf>(c, rng);
+  }
+}
+
 TEST(QuantumBackend, ShotsComeFromTheBackendsStateWithPerSampleStreams) {
   Rng rng(52);
   const Circuit c = make_ansatz({5, 2, Ansatz::Default, Entangler::Chain});

@@ -29,6 +29,7 @@ enum class TimestepKind { Uniform, Curriculum, Importance };   // diffusion.time
 enum class NoiseKind { Gaussian, Quantum };                    // diffusion.noise
 enum class OptimizerKind { Adam, AdamW };                      // train.optimizer
 enum class SamplerKind { Ddpm, Ddim };                         // sample.sampler
+enum class MatmulPrecision { Float32, BF16 };                  // train.precision, sample.precision (the U-Net's GEMMs)
 
 // names[i] spells the enumerator with value i; `what` names the mode in errors.
 template <class E>
@@ -54,6 +55,7 @@ QDIFF_MODE_NAMES(TimestepKind, "timestep sampling", "uniform", "curriculum", "im
 QDIFF_MODE_NAMES(NoiseKind, "noise source", "gaussian", "quantum")
 QDIFF_MODE_NAMES(OptimizerKind, "optimizer", "adam", "adamw")
 QDIFF_MODE_NAMES(SamplerKind, "sampler", "ddpm", "ddim")
+QDIFF_MODE_NAMES(MatmulPrecision, "U-Net precision", "float32", "bf16")
 #undef QDIFF_MODE_NAMES
 
 // Throws InvalidArgument: "unknown <what> '<name>' (use a, b or c)".

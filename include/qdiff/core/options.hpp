@@ -78,6 +78,7 @@ struct TrainingOptions {
   uint64_t seed = 0;
   int64_t log_every = 0, ckpt_every = 0, sample_every = 0;
   int threads = 0;  // 0: all cores
+  MatmulPrecision precision{};
 };
 
 // Also what the samplers take (diffusion/sampler.hpp); `n` is the size of the final grid.
@@ -87,6 +88,7 @@ struct SampleOptions {
   double eta = 0;       // DDIM eta: 0 deterministic, 1 ~ DDPM-like variance
   bool clip_x0 = false;  // clip the predicted x0 to [-1, 1]
   int64_t n = 0;
+  MatmulPrecision precision{};  // the U-Net's arithmetic while sampling (generate_images)
 };
 
 // One run's options, and the resolved config they came from (recorded verbatim in checkpoints

@@ -15,8 +15,9 @@ namespace qdiff::diffusion {
 // The model as the samplers' eps callback (inference mode: no caches for backward).
 EpsModel eps_model(nn::UNet& model);
 
-// n images [n, C, S, S] in [-1, 1], sampled `batch` at a time; progress(done_steps, total_steps)
-// counts reverse steps over all batches.
+// n images [n, C, S, S] in [-1, 1], sampled `batch` at a time, the U-Net in opt.precision (its
+// own precision restored on return; bf16 on a CPU without AVX512_BF16: ConfigError naming
+// sample.precision); progress(done_steps, total_steps) counts reverse steps over all batches.
 std::vector<float> generate_images(nn::UNet& model, const Schedule& schedule, NoiseSource& noise,
                                    const SampleOptions& opt, int64_t n, int batch,
                                    const std::function<void(int64_t, int64_t)>& progress = {});

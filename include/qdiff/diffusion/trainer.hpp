@@ -47,8 +47,12 @@ class TrainingDiverged : public Error {
 };
 
 // Trains the run `run` describes; with opt.resume the training state comes from that checkpoint
-// (whose model config must match run.config's).
+// (whose model config must match run.config's). Calls require_runnable first.
 TrainSummary train(const RunOptions& run, const TrainOptions& opt);
+
+// Throws ConfigError naming the key when this CPU cannot run the options: train.precision or
+// sample.precision (the previews) = bf16 without AVX512_BF16.
+void require_runnable(const RunOptions& run);
 
 // "ckpt_00000500.bin"
 std::string checkpoint_name(int64_t step);

@@ -22,7 +22,8 @@ namespace qdiff::diffusion {
 
 struct TrainingState {
   // A fresh start: the model the options describe for images of in_channels x image_size^2,
-  // initialised from train.seed, with its optimizer, EMA, noise source and timestep sampler.
+  // initialised from train.seed and set to train.precision, with its optimizer, EMA, noise source
+  // and timestep sampler.
   TrainingState(const RunOptions& run, int in_channels, int image_size);
 
   std::unique_ptr<nn::UNet> model;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "qdiff/nn/params.hpp"
+#include "qdiff/nn/precision.hpp"
 
 namespace qdiff::nn {
 
@@ -18,6 +19,7 @@ class Linear {
   void backward(T* dx, const T* x, const T* dy, int N);
   int in = 0, out = 0;
   ParamRef w, b;
+  Precision precision = Precision::Float32;  // bf16: float layers only
 
  private:
   ParamRegistryT<T>* reg_ = nullptr;

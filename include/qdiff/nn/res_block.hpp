@@ -28,6 +28,8 @@ class ResBlock {
   // dx written; temb gets no gradient (the embedding has no parameters upstream).
   void backward(T* dx, const T* x, const T* temb, const T* dy, int N, int H, int W);
   int64_t macs(int H, int W) const;
+  // The arithmetic of the convolutions and the time projection (precision.hpp).
+  void set_precision(Precision p);
   BlockKind kind = BlockKind::Paper;
   int in = 0, out = 0, temb_dim = 128;
   bool has_skip = false;

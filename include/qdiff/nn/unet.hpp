@@ -23,6 +23,7 @@
 #include "qdiff/nn/bottleneck.hpp"
 #include "qdiff/nn/layers.hpp"
 #include "qdiff/nn/params.hpp"
+#include "qdiff/nn/precision.hpp"
 
 namespace qdiff::nn {
 
@@ -59,6 +60,10 @@ class UNetT {
   // (InvalidArgument otherwise). ADDS into grads(); dx (optional) written.
   void backward(const T* deps, T* dx = nullptr);
   void zero_grad() { reg_->zero_grad(); }
+  // The arithmetic of the convolutions and linears (precision.hpp; float32 by default). The
+  // bottleneck branch keeps its own. BF16 needs T = float and an AVX512_BF16 CPU (InvalidArgument).
+  void set_precision(Precision p);
+  Precision precision() const { return precision_; }
 
   std::span<T> params() { return reg_->params(); }
   std::span<T> grads() { return reg_->grads(); }
@@ -82,6 +87,7 @@ class UNetT {
   std::unique_ptr<BottleneckBranchT<T>> branch_;
   int L_ = 0, B_ = 0;
   bool trained_forward_ = false;  // last forward had training = true
+  Precision precision_ = Precision::Float32;
   std::vector<int> size_;  // S_i
   Conv2d<T> init_, out_;
   GroupNorm<T> out_norm_;

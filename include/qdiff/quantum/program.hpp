@@ -42,6 +42,10 @@ class Program {
   // dangles[s] += dL/dangle_s.   c: [n_qubits], dangles: [n_slots]. ws.psi is clobbered.
   template <class A>
   void adjoint(const double* angles, const double* c, double* dangles, WorkspaceT<A>& ws) const;
+  // The same when ws.psi already holds circuit(angles)|0...0> (what forward() left): the backward
+  // sweep alone.
+  template <class A>
+  void adjoint_from_state(const double* angles, const double* c, double* dangles, WorkspaceT<A>& ws) const;
 
  private:
   enum class StepKind { Fused1Q, Layer, Controlled1Q, TwoQ, Cnot, Swap, Cz, Perm };
