@@ -18,7 +18,6 @@ Precision StatevectorBackend<A>::precision() const {
 }
 
 template <class A>
-template <class A>
 template <class Body>
 void StatevectorBackend<A>::forward_rows(const double* angles, int64_t rows, Body&& body) const {
   const int ns = circuit().n_slots();
