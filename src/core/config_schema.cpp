@@ -104,6 +104,9 @@ const std::vector<KeySpec>& config_schema() {
       integer("train.seed", 0, 0, kMaxSeed, "seed of initialization, batches, timesteps and noise"),
       integer("train.log_every", 50, 1, kMaxCount, "steps between metrics CSV rows"),
       integer("train.ckpt_every", 500, 0, kMaxCount, "steps between checkpoints (0 = only at the end)"),
+      integer("train.keep_checkpoints", 0, 0, kMaxCount,
+              "periodic checkpoints kept: after writing one, all but the last K ckpt_<step>.bin are deleted "
+              "(0 = keep all; model.bin always stays)"),
       integer("train.sample_every", 0, 0, kMaxCount, "steps between preview grids (0 = only at the end)"),
       integer("train.threads", 0, 0, 256, "OpenMP threads (0 = all cores)"),
       mode("train.precision", MatmulPrecision::Float32, "U-Net matrix products: float32 (the reference) or bf16 mixed precision (bfloat16 operands, float32 sums, weights and state; needs AVX512_BF16)"),

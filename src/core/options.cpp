@@ -100,6 +100,7 @@ TrainingOptions training_options(const Config& c) {
   o.log_every = c.integer("train.log_every");
   o.ckpt_every = c.integer("train.ckpt_every");
   o.sample_every = c.integer("train.sample_every");
+  o.keep_checkpoints = c.integer("train.keep_checkpoints");
   o.threads = as_int(c.integer("train.threads"));
   o.precision = mode<MatmulPrecision>(c, "train.precision");
   return o;

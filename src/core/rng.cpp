@@ -16,6 +16,7 @@ inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 void Rng::reseed(uint64_t seed) {
   seed_ = seed;
+  fork_offset_ = 0;
   uint64_t x = seed;
   for (auto& w : s_) w = splitmix64(x);
   has_spare_ = false;
@@ -62,8 +63,14 @@ double Rng::normal() {
 }
 
 Rng Rng::fork(uint64_t stream) const {
-  uint64_t x = seed_ ^ (0xd1b54a32d192ed03ULL * (stream + 1));
+  uint64_t x = seed_ ^ (0xd1b54a32d192ed03ULL * (fork_offset_ + stream + 1));
   return Rng(splitmix64(x));
+}
+
+Rng Rng::with_fork_offset(uint64_t first) const {
+  Rng r = *this;
+  r.fork_offset_ += first;
+  return r;
 }
 
 std::vector<int64_t> Rng::permutation(int64_t n) {

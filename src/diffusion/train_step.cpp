@@ -47,6 +47,7 @@ StepResult train_step(TrainingState& state, const StepContext& ctx, StepBuffers&
 
   // pred, dpred: [Bl, D] for rows b0 .. b0 + Bl of the batch; dpred is normalised by the global
   // B (the values one process holding the whole batch writes), the shards' loss sums added once
+  state.set_branch_first_sample(b0);
   model.forward(buf.xt.data() + b0 * D, buf.t.data() + b0, Bl, buf.pred.data(), true);
   StepResult r;
   r.loss = eps_mse_sum(buf.pred.data(), buf.eps.data() + b0 * D, buf.weight.data() + b0, Bl, B, D,

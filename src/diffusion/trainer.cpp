@@ -3,10 +3,14 @@
 #include <omp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "qdiff/core/distributed.hpp"
 #include "qdiff/core/files.hpp"
@@ -28,6 +32,34 @@ std::string checkpoint_name(int64_t step) {
   char b[32];
   std::snprintf(b, sizeof b, "ckpt_%08lld.bin", static_cast<long long>(step));
   return b;
+}
+
+int64_t checkpoint_step(const std::string& file_name) {
+  constexpr std::string_view prefix = "ckpt_", suffix = ".bin";
+  if (file_name.size() < prefix.size() + 8 + suffix.size() || !file_name.starts_with(prefix) ||
+      !file_name.ends_with(suffix))
+    return -1;
+  const std::string digits = file_name.substr(prefix.size(), file_name.size() - prefix.size() - suffix.size());
+  if (digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return -1;
+  const int64_t step = std::stoll(digits);
+  return checkpoint_name(step) == file_name ? step : -1;
+}
+
+void prune_checkpoints(const std::string& dir, int64_t newest, int64_t keep) {
+  if (keep <= 0) return;
+  std::vector<std::pair<int64_t, std::filesystem::path>> older;  // (step, path) below `newest`
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const int64_t step = checkpoint_step(e.path().filename().string());
+    if (step >= 0 && step < newest) older.emplace_back(step, e.path());
+  }
+  if (ec) spdlog::warn("checkpoint retention: cannot list {}: {}", dir, ec.message());
+  std::sort(older.begin(), older.end());
+  const int64_t remove = static_cast<int64_t>(older.size()) - (keep - 1);
+  for (int64_t i = 0; i < remove; ++i)
+    if (!std::filesystem::remove(older[i].second, ec) && ec)
+      spdlog::warn("checkpoint retention: cannot delete {}: {}", older[i].second.string(), ec.message());
 }
 
 namespace {
@@ -177,6 +209,7 @@ TrainSummary train(const RunOptions& run, const TrainOptions& opt) {
     }
     if (run.train.ckpt_every > 0 && step % run.train.ckpt_every == 0 && step < total_steps) {
       last_good = save(opt.out_dir + "/" + checkpoint_name(step), r.loss);
+      if (root) prune_checkpoints(opt.out_dir, step, run.train.keep_checkpoints);
       if (metrics) metrics->plot(opt.out_dir + "/loss.png");
     }
     if (run.train.sample_every > 0 && step % run.train.sample_every == 0 && step < total_steps) {

@@ -27,13 +27,19 @@ std::vector<uint8_t> json_blob(const json& j) {
   return {s.begin(), s.end()};
 }
 
-json blob_json(const nn::Checkpoint& ck, const std::string& name, const std::string& path) {
+// Hands the JSON of the checkpoint's blob `name` to `load`. A missing blob, one that is not JSON
+// or JSON of the wrong shape (any nlohmann::json exception), or one `load` rejects, is a
+// FileError naming the file and the blob.
+template <class Load>
+void load_blob(const nn::Checkpoint& ck, const std::string& name, const std::string& path, Load&& load) {
   const auto* b = ck.find_blob(name);
   if (!b) throw FileError(path, "checkpoint lacks '" + name + "' needed to resume");
   try {
-    return json::parse(std::string(b->begin(), b->end()));
-  } catch (const json::parse_error&) {
-    throw FileError(path, "checkpoint blob '" + name + "' is not valid JSON");
+    load(json::parse(std::string(b->begin(), b->end())));
+  } catch (const json::exception& e) {
+    throw FileError(path, "cannot resume: checkpoint blob '" + name + "' is malformed: " + e.what());
+  } catch (const InvalidArgument& e) {
+    throw FileError(path, "cannot resume: checkpoint blob '" + name + "': " + e.what());
   }
 }
 
@@ -57,6 +63,10 @@ void TrainingState::set_branch_calls(uint64_t calls) {
   if (auto* qb = quantum_branch(*model)) qb->set_forward_calls(calls);
 }
 
+void TrainingState::set_branch_first_sample(int64_t first) {
+  if (auto* qb = quantum_branch(*model)) qb->set_first_sample(first);
+}
+
 nn::Checkpoint TrainingState::save(const json& config, json meta) const {
   meta["step"] = step;
   if (quantum_branch(*model)) meta["branch_calls"] = branch_calls();
@@ -70,14 +80,15 @@ void TrainingState::restore(const nn::Checkpoint& ck, const std::string& path, c
   nn::require_same_model_config(ck, config, path);
   nn::restore_checkpoint(ck, path, model->registry(), &ema, &adam);
   if (!ck.meta.contains("step")) throw FileError(path, "checkpoint lacks 'step' needed to resume");
-  step = ck.meta["step"].get<int64_t>();
   try {
-    noise->set_state(blob_json(ck, "noise_state", path));
-    timesteps->load_state(blob_json(ck, "timestep_state", path));
-  } catch (const InvalidArgument& e) {
-    throw FileError(path, std::string("cannot resume: ") + e.what());
+    step = ck.meta.at("step").get<int64_t>();
+    set_branch_calls(ck.meta.value("branch_calls", uint64_t(0)));
+  } catch (const json::exception& e) {
+    throw FileError(path, std::string("cannot resume: checkpoint metadata 'step' or 'branch_calls' is malformed: ") +
+                              e.what());
   }
-  set_branch_calls(ck.meta.value("branch_calls", uint64_t(0)));
+  load_blob(ck, "noise_state", path, [&](const json& j) { noise->set_state(j); });
+  load_blob(ck, "timestep_state", path, [&](const json& j) { timesteps->load_state(j); });
 }
 
 }  // namespace qdiff::diffusion

@@ -83,6 +83,20 @@ void adaptive_pool_backward(T* dx, const T* dy, int B, int C, int n) {
     }
 }
 
+namespace {
+constexpr uint64_t kInferenceStreamSalt = 0x696e666572ull;  // inference forwards: apart from training's
+}  // namespace
+
+template <class T>
+Rng QuantumBranchT<T>::training_stream(uint64_t call) const {
+  return Rng(spec_.shot_seed).fork(call).with_fork_offset(static_cast<uint64_t>(first_sample_));
+}
+
+template <class T>
+Rng QuantumBranchT<T>::next_inference_stream() {
+  return Rng(spec_.shot_seed ^ kInferenceStreamSalt).fork(calls_).fork(inference_calls_++);
+}
+
 template <class T>
 QuantumBranchT<T>::QuantumBranchT(QuantumBranchSpec spec)
     : spec_(std::move(spec)),
@@ -113,7 +127,13 @@ void QuantumBranchT<T>::forward(const T* pooled, T* q, int B, bool training) {
   else adaptive_pool_forward(r, pooled, B, C_, nq_);
   for (int64_t i = 0; i < int64_t(B) * nq_; ++i) angles[i] = T(std::numbers::pi) / (T(1) + std::exp(-r[i]));
   const T* w = reg_->param(weights_);
-  const Rng stream = call_stream(calls_++);
+  Rng stream;
+  if (training) {
+    stream = training_stream(calls_++);
+    inference_calls_ = 0;
+  } else {
+    stream = next_inference_stream();
+  }
   if (spec_.shots > 0) {
     std::vector<double> a(angles, angles + static_cast<size_t>(B) * nq_), wd(w, w + backend_->n_weights()),
         zd(static_cast<size_t>(B) * nq_);
@@ -134,7 +154,7 @@ void QuantumBranchT<T>::backward(const T* dq, T* dpooled, int B) {
   readout_.backward(dz, z_.data(), dq, B);
   std::fill(dangles, dangles + bn, T(0));
   backend_->backward(angles_.data(), B, reg_->param(weights_), dz, spec_.gradient, dangles, reg_->grad(weights_),
-                     call_stream(calls_ - 1));  // the stream of the forward being differentiated
+                     training_stream(calls_ - 1));  // the stream of the forward being differentiated
   const T* r = r_.data();
   for (size_t i = 0; i < bn; ++i) {
     const T s = T(1) / (T(1) + std::exp(-r[i]));

@@ -2,9 +2,11 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "qdiff/core/error.hpp"
+#include "qdiff/core/reduce.hpp"
 #include "qdiff/quantum/gradients.hpp"
 
 namespace qdiff::quantum {
@@ -30,19 +32,47 @@ void Backend::forward_shots(const double* inputs, int64_t batch, const double* w
   sampled_expectations(bind_rows(inputs, batch, weights).data(), batch, shots, rng, z);
 }
 
-void Backend::backward(const double* inputs, int64_t batch, const double* weights, const double* dz,
-                       GradMethod method, double* dinputs, double* dweights, const Rng& rng) const {
+void Backend::backward_rows(const double* inputs, int64_t batch, const double* weights, const double* dz,
+                            GradMethod method, double* dinputs, double* dw_rows, const Rng& rng) const {
   const int n_in = n_inputs(), n_w = n_weights(), ns = circuit_->n_slots();
   const std::vector<double> angles = bind_rows(inputs, batch, weights);
   std::vector<double> dangles(angles.size(), 0.0);  // [batch, n_slots]
   angle_gradients(method, angles.data(), batch, dz, rng, dangles.data());
-  std::vector<double> dw_per_sample(dweights ? batch * n_w : 0, 0.0);  // [batch, n_weights]
+  if (dw_rows) std::fill(dw_rows, dw_rows + batch * n_w, 0.0);
   for (int64_t b = 0; b < batch; ++b)
     circuit_->bind_backward(dangles.data() + b * ns, dinputs ? dinputs + b * n_in : nullptr,
-                            dweights ? dw_per_sample.data() + b * n_w : nullptr);
-  if (dweights)
-    for (int64_t b = 0; b < batch; ++b)
-      for (int k = 0; k < n_w; ++k) dweights[k] += dw_per_sample[b * n_w + k];
+                            dw_rows ? dw_rows + b * n_w : nullptr);
+}
+
+namespace {
+// dweights[k] += sum_b dw_rows[b, k] in the batch's gradient tree (core/reduce.hpp), as the nn
+// layers sum their weight gradients: each leaf's rows in row order (in double), the leaf sum
+// rounded to T, the leaves combined by the tree in T. A data-parallel shard's sum is then a node
+// of the whole batch's tree, bit for bit.
+template <class T>
+void add_tree_sum(const double* dw_rows, int64_t batch, int n_w, T* dweights) {
+  const std::vector<TreeLeaf> leaves = tree_leaves(batch, kBatchLeaf);
+  if (leaves.empty()) return;
+  std::vector<T> sums(leaves.size() * n_w);  // [leaves, n_w]
+  std::vector<T*> parts(leaves.size());
+  for (size_t l = 0; l < leaves.size(); ++l) {
+    parts[l] = sums.data() + l * n_w;
+    for (int k = 0; k < n_w; ++k) {
+      double s = 0;
+      for (int64_t b = leaves[l].begin; b < leaves[l].end; ++b) s += dw_rows[b * n_w + k];
+      parts[l][k] = static_cast<T>(s);
+    }
+  }
+  tree_sum_buffers(parts.data(), batch, kBatchLeaf, static_cast<size_t>(n_w));
+  for (int k = 0; k < n_w; ++k) dweights[k] += parts[0][k];
+}
+}  // namespace
+
+void Backend::backward(const double* inputs, int64_t batch, const double* weights, const double* dz,
+                       GradMethod method, double* dinputs, double* dweights, const Rng& rng) const {
+  std::vector<double> dw_rows(dweights ? batch * n_weights() : 0);  // [batch, n_weights]
+  backward_rows(inputs, batch, weights, dz, method, dinputs, dweights ? dw_rows.data() : nullptr, rng);
+  if (dweights) add_tree_sum(dw_rows.data(), batch, n_weights(), dweights);
 }
 
 void Backend::angle_gradients(GradMethod method, const double* angles, int64_t rows, const double* dz,
@@ -70,11 +100,11 @@ void Backend::backward(const float* inputs, int64_t batch, const float* weights,
                        GradMethod method, float* dinputs, float* dweights, const Rng& rng) const {
   const std::vector<double> in = widen(inputs, batch * n_inputs()), w = widen(weights, n_weights()),
                             c = widen(dz, batch * n_qubits());
-  std::vector<double> din(dinputs ? batch * n_inputs() : 0, 0.0), dw(dweights ? n_weights() : 0, 0.0);
-  backward(in.data(), batch, w.data(), c.data(), method, dinputs ? din.data() : nullptr,
-           dweights ? dw.data() : nullptr, rng);
+  std::vector<double> din(dinputs ? batch * n_inputs() : 0, 0.0), dw_rows(dweights ? batch * n_weights() : 0);
+  backward_rows(in.data(), batch, w.data(), c.data(), method, dinputs ? din.data() : nullptr,
+                dweights ? dw_rows.data() : nullptr, rng);
   for (size_t i = 0; i < din.size(); ++i) dinputs[i] += static_cast<float>(din[i]);
-  for (size_t i = 0; i < dw.size(); ++i) dweights[i] += static_cast<float>(dw[i]);
+  if (dweights) add_tree_sum(dw_rows.data(), batch, n_weights(), dweights);
 }
 
 }  // namespace qdiff::quantum

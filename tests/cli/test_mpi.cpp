@@ -1,14 +1,12 @@
-// Multi-process runs (OpenMPI): data-parallel training matches single-process training with the
-// same global batch (bit for bit with the classical bottleneck), and a sweep spread over processes
-// produces the same table.
+// Multi-process runs (OpenMPI): data-parallel training is bit-identical to single-process training
+// with the same global batch (classical and quantum bottleneck, exact or with shots), and a sweep
+// spread over processes produces the same table.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "qdiff/core/files.hpp"
-#include "qdiff/nn/checkpoint.hpp"
 #include "same_weights.hpp"
 #include "support/test_support.hpp"
 
@@ -38,45 +36,36 @@ std::string metrics_values(const std::string& path) {
   }
   return out;
 }
-}  // namespace
 
-TEST(Mpi, DataParallelTrainingMatchesSingleProcess) {
-  if (!mpi_build()) GTEST_SKIP() << "qdiff was built without MPI (install libopenmpi-dev openmpi-bin and rebuild)";
+// Every gradient, the quantum circuit's included, is a fixed tree over the batch whose halves are
+// the two processes' shards, and every sample's shot stream is forked by its global index: -np 1
+// and -np 2 write bit-identical weights, EMA and Adam state, and the same logged losses and
+// gradient norms. `sets`: --set options on top of the smoke config (quantum, 4 qubits, batch 8).
+void expect_one_and_two_processes_agree(const std::string& sets) {
   TempDir tmp;
   std::string out;
-  const std::string args = " --log-level warn train --config configs/smoke.json --set train.ckpt_every=0 --out ";
-  ASSERT_EQ(run_command("cd " + repo_path("") + " && OMP_NUM_THREADS=1 " + QDIFF_BINARY + args + tmp.file("one") + " </dev/null", &out), 0) << out;
-  ASSERT_EQ(run_command(mpirun(2) + args + tmp.file("two") + " </dev/null", &out), 0) << out;
-  const auto a = nn::load_checkpoint(tmp.file("one/model.bin"));
-  const auto b = nn::load_checkpoint(tmp.file("two/model.bin"));
-  ASSERT_EQ(a.tensors.size(), b.tensors.size());
-  double num = 0, den = 0;
-  for (size_t i = 0; i < a.tensors.size(); ++i) {
-    ASSERT_EQ(a.tensors[i].name, b.tensors[i].name);
-    for (size_t j = 0; j < a.tensors[i].data.size(); ++j) {
-      const double d = double(a.tensors[i].data[j]) - b.tensors[i].data[j];
-      num += d * d, den += double(a.tensors[i].data[j]) * a.tensors[i].data[j];
-    }
-  }
-  // The quantum circuit weights' gradient is summed over the samples in double inside the
-  // evaluator and rounded to float per process, so two shards round it differently: close only.
-  EXPECT_LT(std::sqrt(num / den), 1e-4) << "relative difference of all tensors";
-  EXPECT_EQ(a.meta["step"], b.meta["step"]);
-}
-
-// With the classical bottleneck every gradient is a fixed tree over the batch whose halves are
-// the two processes' shards: -np 1 and -np 2 write bit-identical weights, EMA and Adam state, and
-// the same logged losses and gradient norms.
-TEST(Mpi, DataParallelTrainingIsBitIdenticalToOneProcess) {
-  if (!mpi_build()) GTEST_SKIP() << "qdiff was built without MPI (install libopenmpi-dev openmpi-bin and rebuild)";
-  TempDir tmp;
-  std::string out;
-  const std::string args = " --log-level warn train --config configs/smoke.json --set model.bottleneck=classical "
-                           "--set train.ckpt_every=0 --set train.log_every=1 --out ";
+  const std::string args = " --log-level warn train --config configs/smoke.json " + sets +
+                           " --set train.ckpt_every=0 --set train.log_every=1 --out ";
   for (int np : {1, 2})
     ASSERT_EQ(run_command(mpirun(np) + args + tmp.file(std::to_string(np)) + " </dev/null", &out), 0) << out;
   qdiff::test::expect_same_tensors(tmp.file("1/model.bin"), tmp.file("2/model.bin"));
   EXPECT_EQ(metrics_values(tmp.file("1/metrics.csv")), metrics_values(tmp.file("2/metrics.csv")));
+}
+}  // namespace
+
+TEST(Mpi, DataParallelTrainingIsBitIdenticalToOneProcess) {
+  if (!mpi_build()) GTEST_SKIP() << "qdiff was built without MPI (install libopenmpi-dev openmpi-bin and rebuild)";
+  expect_one_and_two_processes_agree("--set model.bottleneck=classical");
+}
+
+TEST(Mpi, QuantumDataParallelTrainingIsBitIdenticalToOneProcess) {
+  if (!mpi_build()) GTEST_SKIP() << "qdiff was built without MPI (install libopenmpi-dev openmpi-bin and rebuild)";
+  expect_one_and_two_processes_agree("--set model.bottleneck=quantum");
+}
+
+TEST(Mpi, QuantumWithShotsDataParallelTrainingIsBitIdenticalToOneProcess) {
+  if (!mpi_build()) GTEST_SKIP() << "qdiff was built without MPI (install libopenmpi-dev openmpi-bin and rebuild)";
+  expect_one_and_two_processes_agree("--set model.bottleneck=quantum --set quantum.shots=64");
 }
 
 TEST(Mpi, SweepOverProcessesWritesTheSameTable) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "qdiff/core/files.hpp"
@@ -12,6 +13,7 @@
 #include "qdiff/io/npz.hpp"
 #include "qdiff/nn/checkpoint.hpp"
 #include "qdiff_run.hpp"
+#include "same_weights.hpp"
 #include "support/test_support.hpp"
 
 using namespace qdiff;
@@ -164,6 +166,50 @@ TEST(TrainCli, CtrlCSavesACheckpointAndExitsCleanly) {
   for (auto& e : std::filesystem::directory_iterator(tmp.file("r")))
     ckpts += e.path().filename().string().rfind("ckpt_", 0) == 0;
   EXPECT_GE(ckpts, 1);
+}
+
+// With shot noise in the bottleneck, a preview drawn at a checkpoint's step (after the checkpoint
+// is written) must not move the training's shot stream: the run resumed from that checkpoint
+// (which does not redraw the preview) ends bit-identical to the unbroken one.
+TEST(TrainCli, ResumeWithShotsAndPreviewsIsBitIdentical) {
+  TempDir tmp;
+  std::string out;
+  const std::string run = "--log-level warn train --config configs/smoke.json --threads 1 --set quantum.shots=64 --steps 6 "
+                          "--set train.ckpt_every=2 --set train.sample_every=2 --out ";
+  ASSERT_EQ(qdiff_run(run + tmp.file("a"), &out), 0) << out;
+  ASSERT_TRUE(std::filesystem::exists(tmp.file("a/preview_00000002.png")));
+  ASSERT_EQ(qdiff_run(run + tmp.file("b") + " --resume " + tmp.file("a/ckpt_00000002.bin"), &out), 0) << out;
+  qdiff::test::expect_same_tensors(tmp.file("a/model.bin"), tmp.file("b/model.bin"));
+}
+
+// train.keep_checkpoints = K: after each periodic checkpoint only the last K remain; model.bin,
+// other files and a later run's checkpoints stay; the checkpoint a run resumed from goes only
+// once a newer one is written.
+TEST(TrainCli, KeepCheckpointsKeepsOnlyTheLastK) {
+  TempDir tmp;
+  const std::string dir = tmp.file("r");
+  auto files = [&] {
+    std::set<std::string> names;
+    for (auto& e : std::filesystem::directory_iterator(dir)) {
+      const std::string n = e.path().filename().string();
+      if (n.rfind("ckpt_", 0) == 0 || n == "model.bin") names.insert(n);
+    }
+    return names;
+  };
+  using Names = std::set<std::string>;
+  const std::string train = "--log-level warn train --config configs/smoke.json --threads 1 --set train.ckpt_every=2 --out " + dir;
+  std::string out;
+  ASSERT_EQ(qdiff_run(train + " --steps 10 --set train.keep_checkpoints=2", &out), 0) << out;
+  EXPECT_EQ(files(), (Names{"ckpt_00000006.bin", "ckpt_00000008.bin", "model.bin"}));
+
+  // A later run's checkpoint and a file that only looks like one are not this run's to delete.
+  write_file_atomic(dir + "/ckpt_00000099.bin", std::string_view("another run"));
+  write_file_atomic(dir + "/ckpt_notes.bin", std::string_view("notes"));
+  // Resumed from ckpt 8 with K = 1: ckpt 8 stays until ckpt 10 exists, then 10 gives way to 12.
+  ASSERT_EQ(qdiff_run(train + " --steps 9 --set train.keep_checkpoints=1 --resume " + dir + "/ckpt_00000008.bin", &out), 0) << out;
+  EXPECT_TRUE(files().count("ckpt_00000008.bin")) << "the checkpoint resumed from went before a newer one existed";
+  ASSERT_EQ(qdiff_run(train + " --steps 13 --set train.keep_checkpoints=1 --resume " + dir + "/ckpt_00000008.bin", &out), 0) << out;
+  EXPECT_EQ(files(), (Names{"ckpt_00000012.bin", "ckpt_00000099.bin", "ckpt_notes.bin", "model.bin"}));
 }
 
 TEST(TrainCli, BadConfigIsAClearError) {

@@ -21,6 +21,19 @@ TEST(Rng, SeededStreamsAreReproducibleAndDistinct) {
   EXPECT_NE(Rng(42).fork(0).next_u64(), Rng(42).fork(1).next_u64());
 }
 
+// with_fork_offset(k) forks the streams k, k + 1, ... of the original and draws what it draws.
+TEST(Rng, ForkOffsetShiftsTheForksOnly) {
+  const Rng a(42);
+  const Rng shifted = a.with_fork_offset(5);
+  for (uint64_t i = 0; i < 4; ++i) EXPECT_EQ(shifted.fork(i).next_u64(), a.fork(5 + i).next_u64()) << i;
+  EXPECT_EQ(shifted.with_fork_offset(2).fork(1).next_u64(), a.fork(8).next_u64());  // offsets add
+  EXPECT_EQ(shifted.fork(0).fork(1).next_u64(), a.fork(5).fork(1).next_u64());      // forks start at 0
+  Rng x = a, y = shifted;
+  EXPECT_EQ(x.next_u64(), y.next_u64());
+  y.reseed(42);
+  EXPECT_EQ(y.fork(0).next_u64(), a.fork(0).next_u64());
+}
+
 TEST(Rng, NormalMoments) {
   Rng r(1);
   const int n = 200000;

@@ -101,6 +101,53 @@ TEST(TrainingState, CheckpointRoundTripThenTrainingContinuesBitForBit) {
   EXPECT_THROW(b.restore(no_noise, "x.bin", run.config), FileError);
 }
 
+// A checkpoint whose JSON state blobs (or resume metadata) were corrupted by hand does not
+// resume: every case is a FileError naming the file and what is wrong, never an escaped
+// nlohmann::json exception (an "internal error").
+TEST(TrainingState, MalformedStateBlobsAreFileErrorsNamingTheFile) {
+  const RunOptions run = tiny_run(7);
+  test::TempDir dir;
+  const TrainingState a(run, 1, 8);
+  nn::save_checkpoint(dir.file("good.bin"), a.save(run.config, json::object()));
+  const nn::Checkpoint good = nn::load_checkpoint(dir.file("good.bin"));
+  struct Corruption {
+    std::string blob, text, expect;  // blob "" = the metadata key `expect`
+  };
+  const std::vector<Corruption> cases = {
+      {"noise_state", "{\"kind\": \"quantum\", ", "noise_state"},                          // not JSON
+      {"noise_state", R"({"kind": "quantum", "n_qubits": 4})", "noise_state"},              // no rng
+      {"noise_state", R"({"kind": "quantum", "n_qubits": "four"})", "noise_state"},         // wrong type
+      {"noise_state", R"([1, 2, 3])", "noise_state"},                                       // not an object
+      {"timestep_state", R"({"kind": "importance", "T": "twenty"})", "timestep_state"},     // wrong type
+      {"timestep_state", R"({"kind": "uniform", "T": 20})", "timestep_state"},              // another sampler
+      {"", R"("three")", "step"},                                                           // metadata
+      {"", R"({"calls": 2})", "branch_calls"}};
+  TrainingState b(run, 1, 8);
+  for (const Corruption& c : cases) {
+    nn::Checkpoint bad = good;
+    if (c.blob.empty()) {
+      bad.meta[c.expect] = json::parse(c.text);
+    } else {
+      bool found = false;
+      for (auto& [name, bytes] : bad.blobs)
+        if (name == c.blob) bytes.assign(c.text.begin(), c.text.end()), found = true;
+      ASSERT_TRUE(found) << c.blob;
+    }
+    const std::string path = dir.file("bad.bin");
+    nn::save_checkpoint(path, bad);
+    try {
+      b.restore(nn::load_checkpoint(path), path, run.config);
+      ADD_FAILURE() << "no error for " << c.blob << " = " << c.text;
+    } catch (const FileError& e) {
+      EXPECT_EQ(e.path(), path);
+      EXPECT_NE(e.problem().find(c.expect), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "one line: " << e.what();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << c.blob << " = " << c.text << ": not a FileError: " << e.what();
+    }
+  }
+}
+
 TEST(TrainingState, DivergingStepChangesNothing) {
   const RunOptions run = tiny_run(1, 0);  // (no shots: nothing to sample from a NaN state)
   ImageSet data = tiny_images(4);

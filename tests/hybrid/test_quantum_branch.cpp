@@ -156,6 +156,55 @@ TEST(QuantumBranch, ShotsAreUnbiasedWithTheBinomialVariance) {
   EXPECT_EQ(q1, q3);
 }
 
+// With shots, the shot stream of training is a function of the training forwards alone:
+// inference forwards (previews during training) between two training steps change nothing in
+// the second step, and they are themselves reproducible from the training call counter.
+TEST(QuantumBranch, InferenceForwardsDoNotMoveTheTrainingShotStream) {
+  const int C = 8, B = 3;
+  QuantumBranchSpec s = small_spec("default", "pool", quantum::GradMethod::Adjoint);
+  s.shots = 50;
+  nn::ParamRegistryT<double> reg;
+  QuantumBranchT<double> br(s);
+  br.declare_params(reg, "b.", C);
+  Rng init(1), rng(2);
+  reg.finalize(init);
+  const Vec x = random_vector(static_cast<size_t>(B) * C, rng);
+  Vec plain(x.size()), after_previews(x.size()), preview1(x.size()), preview2(x.size()), scratch(x.size());
+  br.forward(x.data(), scratch.data(), B, true);  // training call 0
+  br.forward(x.data(), plain.data(), B, true);    // training call 1
+  br.set_forward_calls(1);
+  br.forward(x.data(), preview1.data(), B, false);
+  br.forward(x.data(), scratch.data(), B, false);
+  EXPECT_EQ(br.forward_calls(), 1u) << "inference forwards are not training calls";
+  br.forward(x.data(), after_previews.data(), B, true);
+  EXPECT_EQ(after_previews, plain) << "a preview moved the training shot stream";
+  br.set_forward_calls(1);  // as a run resumed at this point
+  br.forward(x.data(), preview2.data(), B, false);
+  EXPECT_EQ(preview1, preview2) << "an inference forward is not reproducible from the training calls";
+  EXPECT_NE(preview1, plain) << "inference and training share a stream";
+}
+
+// Data parallel: a shard that knows its first global sample draws the shots those samples draw
+// in the whole batch (a training forward of rows [2, 4) of 4 with first sample 2).
+TEST(QuantumBranch, ShardRowsDrawTheShotsOfTheirGlobalSamples) {
+  const int C = 8, B = 4, half = 2;
+  QuantumBranchSpec s = small_spec("default", "pool", quantum::GradMethod::Adjoint);
+  s.shots = 50;
+  nn::ParamRegistryT<double> reg_whole, reg_shard;
+  QuantumBranchT<double> whole(s), shard(s);
+  whole.declare_params(reg_whole, "b.", C);
+  shard.declare_params(reg_shard, "b.", C);
+  Rng i1(1), i2(1), rng(2);
+  reg_whole.finalize(i1);
+  reg_shard.finalize(i2);
+  const Vec x = random_vector(static_cast<size_t>(B) * C, rng);
+  Vec qw(x.size()), qs(static_cast<size_t>(half) * C);
+  whole.forward(x.data(), qw.data(), B, true);
+  shard.set_first_sample(half);
+  shard.forward(x.data() + half * C, qs.data(), half, true);
+  EXPECT_EQ(qs, Vec(qw.begin() + half * C, qw.end()));
+}
+
 TEST(QuantumBranch, WholeTinyUNetGradcheck) {
   nn::UNetSpec spec;
   spec.in_channels = 1;

@@ -19,6 +19,13 @@ namespace {
 
 using ref::max_abs_diff;
 
+BackendOptions options_of(Precision precision, int threads) {
+  BackendOptions o;
+  o.precision = precision;
+  o.threads = threads;
+  return o;
+}
+
 // A backend as a new one starts: circuit runs only (Circuit::apply on a StateVector).
 class ReferenceBackend final : public Backend {
  public:
@@ -66,7 +73,7 @@ TEST(QuantumBackend, RegistryMakesTheStatevectorBackendInEitherPrecision) {
   EXPECT_EQ(backends()[0].name, "statevector");
   const Circuit c = make_ansatz({3, 1, Ansatz::Default, Entangler::Ring});
   for (Precision p : {Precision::Double, Precision::Float}) {
-    const auto b = make_backend("statevector", c, {p, 1});
+    const auto b = make_backend("statevector", c, options_of(p, 1));
     EXPECT_EQ(b->name(), "statevector");
     EXPECT_EQ(b->precision(), p);
     EXPECT_EQ(b->threads(), 1);
@@ -185,6 +192,46 @@ TEST(QuantumBackend, ShotsComeFromTheBackendsStateWithPerSampleStreams) {
   statevector.forward_shots(p.inputs.data(), 4, p.weights.data(), 1000, Rng(3), b.data());
   EXPECT_EQ(a, b) << "the same state, the same stream per sample: the same shots";
   EXPECT_THROW(reference.forward_shots(p.inputs.data(), 4, p.weights.data(), 0, Rng(3), a.data()), InvalidArgument);
+}
+
+// The weight gradient is summed in the batch's fixed tree (core/reduce.hpp), in the precision of
+// the output: the gradient of a batch is, bit for bit, the sum of its two halves' gradients (the
+// shards of two data-parallel processes), whatever the thread count. A sum over all rows in
+// double, rounded once, would differ from the sum of two rounded halves.
+TEST(QuantumBackend, WeightGradientOfABatchIsTheSumOfItsHalvesBitForBit) {
+  Rng rng(53);
+  const Circuit c = make_ansatz({4, 3, Ansatz::Strong, Entangler::Ring});
+  for (const int B : {8, 16}) {
+    const Batch p = random_batch(*make_backend("statevector", c), B, rng);
+    const std::vector<float> in(p.inputs.begin(), p.inputs.end()), w(p.weights.begin(), p.weights.end()),
+        dz(p.dz.begin(), p.dz.end());
+    const int h = B / 2, nw = c.n_weights();
+    for (int threads : {1, 2}) {
+      const auto backend = make_backend("statevector", c, options_of(Precision::Double, threads));
+      std::vector<float> whole(nw, 0.0f), first(nw, 0.0f), second(nw, 0.0f);
+      backend->backward(in.data(), B, w.data(), dz.data(), GradMethod::Adjoint, nullptr, whole.data());
+      backend->backward(in.data(), h, w.data(), dz.data(), GradMethod::Adjoint, nullptr, first.data());
+      backend->backward(in.data() + h * c.n_inputs(), h, w.data(), dz.data() + h * c.n_qubits(), GradMethod::Adjoint,
+                        nullptr, second.data());
+      for (int k = 0; k < nw; ++k)
+        EXPECT_EQ(whole[k], first[k] + second[k]) << "weight " << k << ", batch " << B << ", " << threads << " threads";
+    }
+  }
+}
+
+// A shard's rows draw the shots of their global sample indices: rows [4, 8) of a batch with the
+// stream rng equal the batch of those 4 rows alone with rng.with_fork_offset(4).
+TEST(QuantumBackend, ShotsOfAShardWithAForkOffsetAreTheWholeBatchsRows) {
+  Rng rng(54);
+  const Circuit c = make_ansatz({4, 2, Ansatz::Default, Entangler::Ring});
+  const auto backend = make_backend("statevector", c);
+  const Batch p = random_batch(*backend, 8, rng);
+  const int nq = c.n_qubits();
+  std::vector<double> whole(8 * nq), shard(4 * nq);
+  backend->forward_shots(p.inputs.data(), 8, p.weights.data(), 100, Rng(9), whole.data());
+  backend->forward_shots(p.inputs.data() + 4 * c.n_inputs(), 4, p.weights.data(), 100, Rng(9).with_fork_offset(4),
+                         shard.data());
+  EXPECT_EQ(shard, std::vector<double>(whole.begin() + 4 * nq, whole.end()));
 }
 
 }  // namespace

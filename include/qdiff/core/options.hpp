@@ -77,6 +77,7 @@ struct TrainingOptions {
   bool ema_warmup = false;
   uint64_t seed = 0;
   int64_t log_every = 0, ckpt_every = 0, sample_every = 0;
+  int64_t keep_checkpoints = 0;  // 0: keep every periodic checkpoint
   int threads = 0;  // 0: all cores
   MatmulPrecision precision{};
 };

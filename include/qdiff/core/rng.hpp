@@ -21,6 +21,11 @@ class Rng {
   double normal();
   // An independent stream derived from this generator's seed and `stream` (does not advance *this).
   Rng fork(uint64_t stream) const;
+  // A copy whose fork(i) is this generator's fork(first + i) (other draws unchanged): hands code
+  // that forks one stream per row (row r -> fork(r)) the streams of rows first, first + 1, ...
+  // of a larger batch, e.g. a data-parallel shard's rows their global sample indices. Lasts for
+  // the copy only (not part of State; forks of it start at offset 0).
+  Rng with_fork_offset(uint64_t first) const;
 
   // Fisher-Yates shuffle of indices 0..n-1.
   std::vector<int64_t> permutation(int64_t n);
@@ -40,6 +45,7 @@ class Rng {
   uint64_t seed_ = 0;
   double spare_ = 0.0;
   bool has_spare_ = false;
+  uint64_t fork_offset_ = 0;
 };
 
 }  // namespace qdiff

@@ -4,7 +4,8 @@
 // Reproducibility: the batch indices and timesteps of step k come from forks of train.seed for k
 // (so they do not depend on anything before), the noise eps from the state's noise source.
 // Data parallel (MPI): every process draws the same global batch, runs its shard of rows
-// [rank B/P, (rank+1) B/P), and the gradients and losses are summed over the processes.
+// [rank B/P, (rank+1) B/P), and the gradients and losses are summed over the processes; the
+// quantum branch draws each row's shots from the stream of its global sample index.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -7,7 +7,8 @@
 //   config.json                 resolved config + qdiff version (written before step 1)
 //   metrics.csv                 step, loss, grad_norm, lr, ema_decay, seconds, it_per_s
 //   loss.png                    loss curve (refreshed at every checkpoint and at the end)
-//   ckpt_<step>.bin             checkpoints (train.ckpt_every); model.bin = the final one
+//   ckpt_<step>.bin             checkpoints (train.ckpt_every; the last train.keep_checkpoints of
+//                               them when that is > 0); model.bin = the final one
 //   preview_<step>.png          EMA sample grids (train.sample_every); samples.png at the end
 //
 // Reproducibility: every random choice derives from train.seed: batch indices and timesteps
@@ -56,5 +57,14 @@ void require_runnable(const RunOptions& run);
 
 // "ckpt_00000500.bin"
 std::string checkpoint_name(int64_t step);
+// The step of a file name checkpoint_name gives ("ckpt_00000500.bin" -> 500); -1 for any other.
+int64_t checkpoint_step(const std::string& file_name);
+
+// Checkpoint retention (train.keep_checkpoints = keep > 0), after the periodic checkpoint of step
+// `newest` was written into `dir`: deletes the checkpoints ckpt_<step>.bin of `dir` with a step
+// below `newest` except the keep - 1 latest of them. The one just written, later ones (another
+// run's), model.bin and every other file stay; a checkpoint a run resumed from goes only once a
+// newer one exists. A file that cannot be deleted is a warning, not an error.
+void prune_checkpoints(const std::string& dir, int64_t newest, int64_t keep);
 
 }  // namespace qdiff::diffusion

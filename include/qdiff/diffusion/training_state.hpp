@@ -36,6 +36,9 @@ struct TrainingState {
   // Forward calls of the quantum branch so far (0 without one).
   uint64_t branch_calls() const;
   void set_branch_calls(uint64_t calls);
+  // Data parallel: this process's rows start at sample `first` of the global batch (the quantum
+  // branch forks its per-sample shot streams by the global index; nothing without one).
+  void set_branch_first_sample(int64_t first);
 
   // A checkpoint of this state. `config`: the run's resolved config (RunOptions::config);
   // `meta` gains "step" and, with a quantum branch, "branch_calls".

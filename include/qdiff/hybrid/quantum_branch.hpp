@@ -64,21 +64,31 @@ class QuantumBranchT final : public nn::BottleneckBranchT<T> {
   const quantum::Backend& backend() const { return *backend_; }
   // Current circuit weights [n_weights] (from the model's flat buffer).
   const T* circuit_weights() const { return reg_->param(weights_); }
-  // Forward calls made so far: the position of the shot-noise (and stochastic backend) stream,
-  // saved for exact resume.
+  // Training forwards (training = true) made so far: the position of the shot-noise (and
+  // stochastic backend) stream of training, saved for exact resume. Call c draws from
+  // fork(c) of the shot seed, its row b from that stream's fork(first_sample + b). Inference
+  // forwards (training = false: previews, sampling) draw from a stream of their own, keyed by the
+  // training calls so far and the inference calls since the last training forward: they never
+  // move the training stream, and a preview is the same in a resumed run as in an unbroken one.
   uint64_t forward_calls() const { return calls_; }
-  void set_forward_calls(uint64_t c) { calls_ = c; }
+  void set_forward_calls(uint64_t c) { calls_ = c, inference_calls_ = 0; }
+  // Data parallel: row b of this process's training batch is sample first + b of the global
+  // batch, so that shards draw distinct streams and P processes draw the streams of one.
+  void set_first_sample(int64_t first) { first_sample_ = first; }
 
  private:
-  // The randomness of forward call `call`: one independent stream per call (per sample inside).
-  Rng call_stream(uint64_t call) const { return Rng(spec_.shot_seed).fork(call); }
+  // The randomness of training forward call `call` (one stream per sample inside).
+  Rng training_stream(uint64_t call) const;
+  // The randomness of the next inference forward (advances the inference count).
+  Rng next_inference_stream();
   QuantumBranchSpec spec_;
   std::unique_ptr<quantum::Backend> backend_;
   nn::ParamRegistryT<T>* reg_ = nullptr;
   int C_ = 0, nq_ = 0;
   nn::Linear<T> reduce_fc_, readout_;
   nn::ParamRef weights_;
-  uint64_t calls_ = 0;
+  uint64_t calls_ = 0, inference_calls_ = 0;
+  int64_t first_sample_ = 0;
   nn::Buf<T> pooled_, r_, angles_, z_, dz_, dangles_, dr_;
 };
 

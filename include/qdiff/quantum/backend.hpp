@@ -23,7 +23,10 @@
 // which its checkpointed call counter reproduces on resume.
 //
 // Determinism: every row's result depends only on that row (and its stream), and the weight
-// gradient is reduced serially in row order, so results are bit-identical for any thread count.
+// gradient is summed over the rows in the batch's fixed gradient tree (core/reduce.hpp: leaves of
+// kBatchLeaf rows in row order, combined pairwise in the precision of dweights), as the nn layers
+// sum theirs: results are bit-identical for any thread count, and a data-parallel shard's
+// gradient is a node of the whole batch's tree (MPI processes add up to one process's sum).
 //
 // Noise (noise.hpp) is a backend's business: "statevector" simulates the ideal circuit only,
 // "density_matrix" (density_matrix_backend.hpp) is exact under noise, "trajectories"
@@ -113,6 +116,10 @@ class Backend {
   explicit Backend(Circuit circuit);
 
  private:
+  // backward with the weight gradient of every row written to dw_rows [batch, n_weights] (when
+  // not null) instead of summed.
+  void backward_rows(const double* inputs, int64_t batch, const double* weights, const double* dz, GradMethod method,
+                     double* dinputs, double* dw_rows, const Rng& rng) const;
   std::unique_ptr<const Circuit> circuit_;  // heap-held: a backend's compiled form may point into it
   int threads_ = 0;
 };
