@@ -2,28 +2,17 @@
 // with the arms paired by seed; `--protocol DIR` reports the protocol measurement instead.
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/sweep/status.hpp"
 #include "qdiff/sweep/sweep.hpp"
 
 namespace qdiff::cli {
-namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sweep_sigint(int) {
-  g_interrupted = true;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
-
-}  // namespace
-
 void register_sweep(CLI::App& app) {
   auto* cmd = app.add_subcommand("sweep", "Run a sweep (e.g. configs/sweeps/lowdata.json): train, sample, evaluate every cell");
   struct Opts {
@@ -64,11 +53,9 @@ void register_sweep(CLI::App& app) {
     }
     if (o->aggregate_only) return sweep::aggregate(plan, out);
     sweep::RunOptions opt;
-    opt.should_stop = [] { return g_interrupted.load(); };
-    g_interrupted = false;
-    std::signal(SIGINT, on_sweep_sigint);
+    opt.should_stop = StopOnInterrupt::requested;
+    const StopOnInterrupt stop_on_ctrl_c;
     sweep::run_sweep(plan, out, opt);
-    std::signal(SIGINT, SIG_DFL);
   });
 }
 

@@ -1,11 +1,10 @@
 // `qdiff train`: trains a diffusion model from a JSON config (see diffusion/trainer.hpp).
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <csignal>
 #include <filesystem>
 
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "options.hpp"
 #include "qdiff/core/config.hpp"
 #include "qdiff/core/options.hpp"
@@ -14,16 +13,6 @@
 #include "qdiff/nn/checkpoint.hpp"
 
 namespace qdiff::cli {
-namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) {
-  g_interrupted = true;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
-
-}  // namespace
-
 void register_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train a diffusion model from a JSON config");
   struct Opts {
@@ -58,12 +47,10 @@ void register_train(CLI::App& app) {
     diffusion::TrainOptions opt;
     opt.out_dir = out;
     opt.resume = o->resume;
-    opt.should_stop = [] { return g_interrupted.load(); };
-    g_interrupted = false;
-    std::signal(SIGINT, on_sigint);
+    opt.should_stop = StopOnInterrupt::requested;
+    const StopOnInterrupt stop_on_ctrl_c;
     spdlog::info("training {} steps into {} (config hash {})", run.train.steps, out, cfg.hash());
     const auto s = diffusion::train(run, opt);
-    std::signal(SIGINT, SIG_DFL);
     spdlog::info("{} steps {} -> {} in {} (final loss {:.5f}); checkpoint {}",
                  s.interrupted ? "interrupted:" : "done:", s.start_step, s.steps_done,
                  Progress::format_duration(s.seconds), s.last_loss, s.model_path);

@@ -20,6 +20,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "gemm_tiling.hpp"
+
 namespace qdiff::nn::gemm {
 
 template <class T>
@@ -96,23 +98,9 @@ __attribute__((always_inline)) inline void tile(int K, const AR& A, int m0, cons
 // C = A B, or C += A B with Acc = true.
 template <bool Acc = false, class AR, class BR>
 void kernel(int M, int N, int K, const AR& A, const BR& B, float* C, size_t ldc) {
-  for (int n0 = 0; n0 < N; n0 += 32) {
-    const int rem = N - n0 < 32 ? N - n0 : 32;
-    const __mmask16 k0 = rem >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << rem) - 1);
-    const __mmask16 k1 = rem >= 32 ? __mmask16(0xFFFF) : rem > 16 ? __mmask16((1u << (rem - 16)) - 1) : __mmask16(0);
-    int m0 = 0;
-    for (; m0 + 8 <= M; m0 += 8) tile<8, Acc>(K, A, m0, B, n0, k0, k1, C, ldc);
-    switch (M - m0) {
-      case 0: break;
-      case 1: tile<1, Acc>(K, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 2: tile<2, Acc>(K, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 3: tile<3, Acc>(K, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 4: tile<4, Acc>(K, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 5: tile<5, Acc>(K, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 6: tile<6, Acc>(K, A, m0, B, n0, k0, k1, C, ldc); break;
-      default: tile<7, Acc>(K, A, m0, B, n0, k0, k1, C, ldc); break;
-    }
-  }
+  for_each_tile(M, N, [&](auto rows, int m0, int n0, __mmask16 k0, __mmask16 k1) {
+    tile<decltype(rows)::value, Acc>(K, A, m0, B, n0, k0, k1, C, ldc);
+  });
 }
 #else
 // Portable reference (the float path without AVX-512 uses Eigen; this serves RowOffsets callers,

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "gemm_tiling.hpp"
+
 #define QDIFF_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 namespace qdiff::nn::bf16 {
@@ -80,34 +82,28 @@ QDIFF_BF16_TARGET __attribute__((always_inline)) inline void tile(int K2, const 
   }
 }
 
+// The tile as for_each_tile calls it. Not inlined into the (untargeted) tiling loop, so it carries
+// the target itself; the tile is inlined into it.
 template <bool Acc>
-QDIFF_BF16_TARGET void kernel(int M, int N, int K2, const ARows& A, const BPairRows& B, float* C, size_t ldc) {
-  for (int n0 = 0; n0 < N; n0 += 32) {
-    const int rem = N - n0 < 32 ? N - n0 : 32;
-    const __mmask16 k0 = rem >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << rem) - 1);
-    const __mmask16 k1 = rem >= 32 ? __mmask16(0xFFFF) : rem > 16 ? __mmask16((1u << (rem - 16)) - 1) : __mmask16(0);
-    int m0 = 0;
-    for (; m0 + 8 <= M; m0 += 8) tile<8, Acc>(K2, A, m0, B, n0, k0, k1, C, ldc);
-    switch (M - m0) {
-      case 0: break;
-      case 1: tile<1, Acc>(K2, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 2: tile<2, Acc>(K2, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 3: tile<3, Acc>(K2, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 4: tile<4, Acc>(K2, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 5: tile<5, Acc>(K2, A, m0, B, n0, k0, k1, C, ldc); break;
-      case 6: tile<6, Acc>(K2, A, m0, B, n0, k0, k1, C, ldc); break;
-      default: tile<7, Acc>(K2, A, m0, B, n0, k0, k1, C, ldc); break;
-    }
+struct Tile {
+  int K2;
+  const ARows& A;
+  const BPairRows& B;
+  float* C;
+  size_t ldc;
+  template <int R>
+  QDIFF_BF16_TARGET void operator()(std::integral_constant<int, R>, int m0, int n0, __mmask16 k0, __mmask16 k1) const {
+    tile<R, Acc>(K2, A, m0, B, n0, k0, k1, C, ldc);
   }
-}
+};
 
 }  // namespace
 
 void gemm(int M, int N, int K2, const ARows& a, const BPairRows& b, float* C, size_t ldc, bool acc) {
   if (acc)
-    kernel<true>(M, N, K2, a, b, C, ldc);
+    gemm::for_each_tile(M, N, Tile<true>{K2, a, b, C, ldc});
   else
-    kernel<false>(M, N, K2, a, b, C, ldc);
+    gemm::for_each_tile(M, N, Tile<false>{K2, a, b, C, ldc});
 }
 
 QDIFF_BF16_TARGET void to_half(Half* dst, const float* src, size_t n, bool pad_even) {

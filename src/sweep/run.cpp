@@ -260,7 +260,18 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
   return result;
 }
 
+void check_cells(const SweepPlan& plan) {
+  for (const auto& c : plan.cells) {
+    try {
+      diffusion::require_runnable(resolve_options(cell_config(plan, c)));
+    } catch (const ConfigError& e) {
+      throw ConfigError(e.key(), e.problem() + " (sweep " + plan.name + ", cell " + c.id + ")");
+    }
+  }
+}
+
 void run_sweep(const SweepPlan& plan, const std::string& out_dir, const RunOptions& opt) {
+  check_cells(plan);
   make_dirs(out_dir);
   if (Distributed::is_root())
     write_file_atomic(out_dir + "/plan.json", json({{"name", plan.name}, {"base", plan.base_config}, {"set", plan.set},

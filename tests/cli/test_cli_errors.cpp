@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "qdiff_run.hpp"
 #include "support/test_support.hpp"
 
-using qdiff::test::repo_path;
-using qdiff::test::run_command;
+using qdiff::test::qdiff_run;
 
 namespace {
 
@@ -24,7 +24,7 @@ struct BadInput {
 
 void expect_one_line_error(const BadInput& c) {
   std::string out;
-  const int rc = run_command("cd " + repo_path("") + " && " + QDIFF_BINARY + " " + c.args + " </dev/null", &out);
+  const int rc = qdiff_run(c.args, &out);
   EXPECT_EQ(rc, 1) << "qdiff " << c.args << "\n" << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "qdiff " << c.args << " should print one line:\n" << out;
   EXPECT_NE(out.find("error"), std::string::npos) << out;
@@ -172,7 +172,7 @@ TEST(CliErrors, Noise) {
   });
   // An output that cannot be written fails after the statistics are printed, on its own line.
   std::string out;
-  EXPECT_EQ(run_command(std::string(QDIFF_BINARY) + " noise --source gaussian --n 16 --hist /proc/no/dir/h.png </dev/null", &out), 1);
+  EXPECT_EQ(qdiff_run("noise --source gaussian --n 16 --hist /proc/no/dir/h.png", &out), 1);
   EXPECT_NE(out.find("error] /proc/no/dir"), std::string::npos) << out;
 }
 
@@ -189,6 +189,6 @@ TEST(CliErrors, Circuit) {
 TEST(CliErrors, NumbersInScientificNotationAreAccepted) {
   std::string out;
   // "1e3" is the integer 1000, as it is in a config file.
-  ASSERT_EQ(run_command(std::string(QDIFF_BINARY) + " noise --source gaussian --n 1e3 </dev/null", &out), 0) << out;
+  ASSERT_EQ(qdiff_run("noise --source gaussian --n 1e3", &out), 0) << out;
   EXPECT_NE(out.find("n = 1000"), std::string::npos) << out;
 }

@@ -2,13 +2,13 @@
 // and --threads 2 writes checkpoints whose weights (and EMA and Adam state) are bit-identical.
 #include <gtest/gtest.h>
 
+#include "qdiff_run.hpp"
 #include "same_weights.hpp"
 #include "support/test_support.hpp"
 
 using namespace qdiff;
 using qdiff::test::expect_same_tensors;
-using qdiff::test::repo_path;
-using qdiff::test::run_command;
+using qdiff::test::qdiff_run;
 using qdiff::test::TempDir;
 
 namespace {
@@ -16,8 +16,7 @@ void train_with_1_and_2_threads(const std::string& args) {
   TempDir tmp;
   for (const char* th : {"1", "2"}) {
     std::string out;
-    ASSERT_EQ(run_command("cd " + repo_path("") + " && " + QDIFF_BINARY + " --log-level warn train " + args +
-                              " --threads " + th + " --out " + tmp.file(th) + " </dev/null", &out), 0) << out;
+    ASSERT_EQ(qdiff_run("--log-level warn train " + args + " --threads " + th + " --out " + tmp.file(th), &out), 0) << out;
   }
   expect_same_tensors(tmp.file("1/model.bin"), tmp.file("2/model.bin"));
 }

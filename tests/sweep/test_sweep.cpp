@@ -68,6 +68,24 @@ TEST(SweepPlan, ValidationNamesTheProblem) {
   EXPECT_NE(error_of(j).find("eval.ref"), std::string::npos);
 }
 
+// A cell whose keys cannot go together stops the sweep before any cell runs, naming key and cell.
+TEST(Sweep, ACellThatCannotRunIsAnErrorBeforeAnyCellRuns) {
+  TempDir tmp;
+  auto j = plan_json();
+  j["set"]["model.bottleneck"] = "quantum";
+  j["set"]["quantum.simulation"] = "statevector";
+  j["axes"] = {{"data.n", {4}}, {"quantum.depolarizing_2q", {0, 0.01}}};
+  const auto plan = sweep::plan_from_json(j, "plan");
+  try {
+    sweep::run_sweep(plan, tmp.file("out"));
+    ADD_FAILURE() << "the noisy cell on the statevector ran";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "quantum.depolarizing_2q") << e.what();
+    EXPECT_NE(std::string(e.what()).find("cell n=4_depolarizing_2q=0.01"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("out"))) << "nothing is written before the check";
+}
+
 TEST(Sweep, FailingCellIsRecordedAndOthersRunAndResumeSkipsFinishedUnlessTheConfigChanged) {
   TempDir tmp;
   const auto plan = sweep::plan_from_json(plan_json(), "plan");
@@ -149,7 +167,18 @@ TEST(SweepPlan, ShippedSweepFilesValidate) {
         EXPECT_NO_THROW(require_readable_file(repo_path(plan.eval["ref"].get<std::string>()))) << name;
         const std::string ref = plan.eval["ref"].get<std::string>();
         const std::string features = plan.eval.value("features", eval::default_feature_net(ref));
-        if (features != "pixels") EXPECT_NO_THROW(require_readable_file(repo_path(features))) << name;
+        if (features != "pixels") {
+          EXPECT_NO_THROW(require_readable_file(repo_path(features))) << name;
+        }
+        // Every cell's keys go together (the plan's paths are relative to the repository root).
+        const auto cwd = std::filesystem::current_path();
+        std::filesystem::current_path(repo_path(""));
+        try {
+          sweep::check_cells(plan);
+        } catch (const Error& err) {
+          ADD_FAILURE() << name << ": " << err.what();
+        }
+        std::filesystem::current_path(cwd);
       }
     } catch (const Error& err) {
       ADD_FAILURE() << name << ": " << err.what();

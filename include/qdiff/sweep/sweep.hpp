@@ -57,6 +57,12 @@ struct SweepPlan {
 // invalid config keys/values are errors naming the file). `quick` swaps in the built-in quick
 // preset's small grid and budgets (finishes in minutes on 2 cores).
 SweepPlan load_plan(const std::string& path, bool quick = false);
+
+// Resolves every cell's config and checks that this machine can run it (diffusion::require_runnable):
+// a ConfigError naming the key and the cell for a combination of keys that cannot run (a noise
+// level with quantum.simulation = statevector, say), found before any cell starts rather than
+// hours into the grid. run_sweep calls it first.
+void check_cells(const SweepPlan& plan);
 SweepPlan plan_from_json(const nlohmann::json& j, const std::string& source, bool quick = false);
 
 // Empty when a stored cell result was run with the config the plan now gives the cell;
