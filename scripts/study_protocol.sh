@@ -32,7 +32,7 @@ done
 # still improves at 8k; BreastMNIST is best at or before 2k and worse after, so RetinaMNIST's curve
 # stops at 4k. The sampler comparison uses the checkpoint nearest each data set's best point.
 steps_of() { case $1 in retinamnist) echo 4000 ;; *) echo 8000 ;; esac; }
-curve_of() { case $1 in retinamnist) echo "500 1000 2000 4000" ;; *) echo "500 1000 2000 4000 8000" ;; esac; }
+curve_of() { case $1 in retinamnist) echo "500 1000 2000 4000" ;; *) echo "500 1000 2000 4000 6000 8000" ;; esac; }
 sampler_step_of() { case $1 in mnist) echo 8000 ;; *) echo 2000 ;; esac; }
 
 ref_args() {  # the grid's reference sets: MNIST 5,000 of its test images, MedMNIST the whole test split
