@@ -11,7 +11,7 @@
 namespace qdiff::nn::gemm {
 
 template <class Tile>
-inline void for_each_tile(int M, int N, const Tile& tile) {
+__attribute__((always_inline)) inline void for_each_tile(int M, int N, const Tile& tile) {
   for (int n0 = 0; n0 < N; n0 += 32) {
     const int rem = N - n0 < 32 ? N - n0 : 32;
     const uint16_t k0 = rem >= 16 ? uint16_t{0xFFFF} : static_cast<uint16_t>((1u << rem) - 1);
