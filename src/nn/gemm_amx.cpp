@@ -60,18 +60,29 @@ QDIFF_AMX_TARGET void configure_thread() {
   configured = true;
 }
 
-// rows x cols of Pairs, each row from src(i) (cols_in pairs, i < rows_in), zero-padded.
+// A matrix of Pairs, rows_in x cols_in (row i from src(i)), zero-padded to rows x cols (multiples
+// of 16) and cut into 16 x 16 tiles of 1 KB each, stored one after another so that every tile load
+// reads contiguous memory: tile (r, c) at index r * (cols/16) + c (`column_blocks` false: A, the
+// tiles of one row block in k order), or c * (rows/16) + r (true: B, the tiles of one column block
+// in k order).
 template <class Row>
-void pack(std::vector<Pair>& dst, int rows_in, int rows, int cols_in, int cols, const Row& src) {
+void pack(std::vector<Pair>& dst, int rows_in, int rows, int cols_in, int cols, bool column_blocks, const Row& src) {
+  constexpr int kTile = kT * kT;
+  const int rt = rows / kT, ct = cols / kT;
   dst.resize(static_cast<size_t>(rows) * cols);
   for (int i = 0; i < rows; ++i) {
-    Pair* d = dst.data() + static_cast<size_t>(i) * cols;
-    int n = 0;
-    if (i < rows_in) {
-      std::memcpy(d, src(i), static_cast<size_t>(cols_in) * sizeof(Pair));
-      n = cols_in;
+    const auto* row = i < rows_in ? static_cast<const char*>(static_cast<const void*>(src(i))) : nullptr;  // 2-byte aligned
+    for (int c = 0; c < ct; ++c) {
+      const size_t tile = column_blocks ? static_cast<size_t>(c) * rt + i / kT : static_cast<size_t>(i / kT) * ct + c;
+      Pair* d = dst.data() + tile * kTile + (i % kT) * kT;
+      const int n = row ? std::clamp(cols_in - c * kT, 0, kT) : 0;
+      if (n == kT) {  // a whole tile row: one 64-byte copy of constant size (inlined)
+        std::memcpy(d, row + c * kT * sizeof(Pair), kT * sizeof(Pair));
+        continue;
+      }
+      if (n) std::memcpy(d, row + c * kT * sizeof(Pair), static_cast<size_t>(n) * sizeof(Pair));
+      std::fill(d + n, d + kT, 0u);
     }
-    std::fill(d + n, d + cols, 0u);
   }
 }
 
@@ -107,26 +118,25 @@ struct CTile {
       _tile_zero(T);                                      \
   } while (0)
 
-// C tiles (MT x NT, up to 2 x 2) += A block rows [16 MT, K2p] (packed, lda pairs a row) times B
-// block [K2p, 16 NT] (packed, ldb pairs a row).
+// C tiles (MT x NT, up to 2 x 2) += A block rows (packed: the tiles of row block 0, then of row
+// block 1, each K2p / 16 tiles in k order) times B block columns (likewise, column blocks 0 and 1).
 template <int MT, int NT>
-QDIFF_AMX_TARGET void block(const Pair* a, int lda, const Pair* b, int ldb, int K2p, const CTile (&c)[2][2],
-                            bool acc) {
-  const size_t sa = static_cast<size_t>(lda) * sizeof(Pair), sb = static_cast<size_t>(ldb) * sizeof(Pair);
-  const Pair* a1 = a + static_cast<size_t>(kT) * lda;
+QDIFF_AMX_TARGET void block(const Pair* a, const Pair* b, int K2p, const CTile (&c)[2][2], bool acc) {
+  constexpr int kTile = kT * kT, kStride = kT * sizeof(Pair);
+  const Pair* a1 = a + static_cast<size_t>(K2p) * kT;
+  const Pair* b1 = b + static_cast<size_t>(K2p) * kT;
   QDIFF_AMX_LOAD_C(0, c[0][0]);
   if constexpr (NT == 2) QDIFF_AMX_LOAD_C(1, c[0][1]);
   if constexpr (MT == 2) QDIFF_AMX_LOAD_C(2, c[1][0]);
   if constexpr (MT == 2 && NT == 2) QDIFF_AMX_LOAD_C(3, c[1][1]);
-  for (int k = 0; k < K2p; k += kT) {
-    const Pair* bk = b + static_cast<size_t>(k) * ldb;
-    _tile_loadd(6, bk, sb);
-    if constexpr (NT == 2) _tile_loadd(7, bk + kT, sb);
-    _tile_loadd(4, a + k, sa);
+  for (int t = 0; t < K2p / kT; ++t) {
+    _tile_loadd(6, b + t * kTile, kStride);
+    if constexpr (NT == 2) _tile_loadd(7, b1 + t * kTile, kStride);
+    _tile_loadd(4, a + t * kTile, kStride);
     _tile_dpbf16ps(0, 4, 6);
     if constexpr (NT == 2) _tile_dpbf16ps(1, 4, 7);
     if constexpr (MT == 2) {
-      _tile_loadd(5, a1 + k, sa);
+      _tile_loadd(5, a1 + t * kTile, kStride);
       _tile_dpbf16ps(2, 5, 6);
       if constexpr (NT == 2) _tile_dpbf16ps(3, 5, 7);
     }
@@ -148,9 +158,9 @@ void gemm(int M, int N, int K2, const ARows& a, const BPairRows& b, float* C, si
   if (M <= 0 || N <= 0) return;
   configure_thread();
   const int Mp = round_up(M), Np = round_up(N), K2p = round_up(K2);
-  thread_local std::vector<Pair> ap, bp;  // A [Mp, K2p], B [K2p, Np]
-  pack(ap, M, Mp, K2, K2p, [&](int i) { return a.base + a.off[i]; });
-  pack(bp, K2, K2p, N, Np, [&](int j) { return b.base + b.off[j]; });
+  thread_local std::vector<Pair> ap, bp;  // A [Mp, K2p], B [K2p, Np] in tiles
+  pack(ap, M, Mp, K2, K2p, false, [&](int i) { return a.base + a.off[i]; });
+  pack(bp, K2, K2p, N, Np, true, [&](int j) { return b.base + b.off[j]; });
   thread_local float edge[2][2][kT * kT];
   // One block of up to 2 x 2 C tiles at (m0, n0).
   auto run = [&](int m0, int n0) {
@@ -162,12 +172,12 @@ void gemm(int M, int N, int K2, const ARows& a, const BPairRows& b, float* C, si
         c[i][j] = {C + r * ldc + q, ldc, std::min(kT, M - r), std::min(kT, N - q), edge[i][j]};
         c[i][j].fill(acc);
       }
-    const Pair* ab = ap.data() + static_cast<size_t>(m0) * K2p;
-    const Pair* bb = bp.data() + n0;
-    if (mt == 2 && nt == 2) block<2, 2>(ab, K2p, bb, Np, K2p, c, acc);
-    else if (mt == 2) block<2, 1>(ab, K2p, bb, Np, K2p, c, acc);
-    else if (nt == 2) block<1, 2>(ab, K2p, bb, Np, K2p, c, acc);
-    else block<1, 1>(ab, K2p, bb, Np, K2p, c, acc);
+    const Pair* ab = ap.data() + static_cast<size_t>(m0) * K2p;  // row block m0 / 16
+    const Pair* bb = bp.data() + static_cast<size_t>(n0) * K2p;  // column block n0 / 16
+    if (mt == 2 && nt == 2) block<2, 2>(ab, bb, K2p, c, acc);
+    else if (mt == 2) block<2, 1>(ab, bb, K2p, c, acc);
+    else if (nt == 2) block<1, 2>(ab, bb, K2p, c, acc);
+    else block<1, 1>(ab, bb, K2p, c, acc);
     for (int i = 0; i < mt; ++i)
       for (int j = 0; j < nt; ++j) c[i][j].copy_back();
   };
