@@ -2,6 +2,8 @@
 // each distinct Conv2d / ConvTranspose2d shape, next to a bare Eigen GEMM of the same folded
 // im2col shape (M = Cout, K = Cin*k*k, N = batch*Ho*Wo) as the floor. QDIFF_NN_CONV=im2col forces
 // the im2col path for stride-1 layers (for comparison with their shifted-view path).
+// BM_GemmBf16: the bfloat16 GEMM alone (src/nn/gemm_bf16.hpp) on the shapes the bf16 convolutions
+// give it, on AMX where present; QDIFF_DISABLE_AMX=1 selects the AVX512_BF16 kernel (A/B timing).
 // GCC 12 reports false "may be used uninitialized" warnings inside Eigen's AVX-512 GEMM (as in
 // src/nn/layers.cpp).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -11,6 +13,7 @@
 
 #include <Eigen/Core>
 
+#include "gemm_bf16.hpp"
 #include "qdiff/nn/layers.hpp"
 
 using namespace qdiff;
@@ -66,9 +69,41 @@ void BM_EigenGemm(benchmark::State& st) {
   st.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * K * N / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   st.SetLabel("M" + std::to_string(M) + " K" + std::to_string(K) + " N" + std::to_string(N));
 }
+// bf16::gemm shapes (M, N, K2) of the paper U-Net's 3x3 convolutions in bf16: forward (M = cout,
+// N = the wide output grid Ho*Ws, K2 = ceil(cin/2)*9) and weight gradient (M = cin*9, N = cout,
+// K2 = pairs of grid positions).
+struct GemmShape {
+  int M, N, K2;
+  const char* what;
+};
+const GemmShape kGemmShapes[] = {{32, 812, 144, "fwd 32->32 @28"},  {64, 210, 288, "fwd 64->64 @14"},
+                                 {128, 56, 576, "fwd 128->128 @7"}, {288, 32, 406, "wgrad 32->32 @28"},
+                                 {576, 64, 105, "wgrad 64->64 @14"}, {1152, 128, 28, "wgrad 128->128 @7"}};
+
+void BM_GemmBf16(benchmark::State& st) {
+  if (!bf16::supported()) return st.SkipWithError("no AVX512_BF16 on this CPU");
+  const GemmShape s = kGemmShapes[st.range(0)];
+  Rng rng(1);
+  std::vector<bf16::Half> a(static_cast<size_t>(s.M) * 2 * s.K2);
+  std::vector<bf16::Pair> b(static_cast<size_t>(s.K2) * s.N);
+  for (auto& v : a) v = bf16::round_half(static_cast<float>(rng.normal()));
+  for (auto& v : b) v = bf16::round_half(static_cast<float>(rng.normal())) * 0x10001u;
+  std::vector<int> aoff(s.M), boff(s.K2);
+  for (int i = 0; i < s.M; ++i) aoff[i] = i * 2 * s.K2;
+  for (int j = 0; j < s.K2; ++j) boff[j] = j * s.N;
+  std::vector<float> c(static_cast<size_t>(s.M) * s.N);
+  for (auto _ : st) {
+    bf16::gemm(s.M, s.N, s.K2, {a.data(), aoff.data()}, {b.data(), boff.data()}, c.data(), s.N, false);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["GFLOP/s"] =
+      benchmark::Counter(4.0 * s.M * s.N * s.K2 / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  st.SetLabel(std::string(s.what) + (bf16::amx_active() ? " AMX" : " AVX512_BF16"));
+}
 }  // namespace
 
 BENCHMARK(BM_ConvForward)->ArgsProduct({{0, 1, 2, 3, 4, 5, 6}, {1}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvBackward)->ArgsProduct({{0, 1, 2, 3, 4, 5, 6}, {1}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EigenGemm)->ArgsProduct({{0, 1, 2, 3, 4, 5, 6}, {1}})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GemmBf16)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();

@@ -11,17 +11,28 @@
 #include <string>
 #include <vector>
 
+#include "gemm_amx.hpp"
 #include "gemm_tiling.hpp"
 
 #define QDIFF_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 namespace qdiff::nn::bf16 {
 
+namespace {
+// Whether the environment variable `name` is set to something other than 0 (read each time:
+// tests set it).
+bool env_set(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v && std::string(v) != "0";
+}
+}  // namespace
+
 bool supported() {
   static const bool hardware = __builtin_cpu_supports("avx512bf16");
-  const char* off = std::getenv("QDIFF_DISABLE_BF16");  // read each time: tests set it
-  return hardware && !(off && *off && std::string(off) != "0");
+  return hardware && !env_set("QDIFF_DISABLE_BF16");
 }
+
+bool amx_active() { return amx::usable() && !env_set("QDIFF_DISABLE_AMX"); }
 
 float to_float(Half h) {
   const uint32_t u = static_cast<uint32_t>(h) << 16;
@@ -100,6 +111,7 @@ struct Tile {
 }  // namespace
 
 void gemm(int M, int N, int K2, const ARows& a, const BPairRows& b, float* C, size_t ldc, bool acc) {
+  if (amx_active()) return amx::gemm(M, N, K2, a, b, C, ldc, acc);
   if (acc)
     gemm::for_each_tile(M, N, Tile<true>{K2, a, b, C, ldc});
   else

@@ -1,16 +1,18 @@
 // The bfloat16 GEMM of the mixed-precision option (internal to src/nn): operands in bfloat16,
-// products summed in float32 by AVX512_BF16's vdpbf16ps, C in float32.
+// products summed in float32, C in float32: on AMX tiles (TDPBF16PS, gemm_amx.hpp) where the CPU
+// and OS allow them, else by AVX512_BF16's vdpbf16ps (the kernel here; QDIFF_DISABLE_AMX=1 forces
+// it, for A/B timing and tests).
 //
-// vdpbf16ps adds to each float lane of C the two products of a PAIR of bfloat16 values of A with
+// Both instructions add to each float lane of C the two products of a PAIR of bfloat16 values of A with
 // the matching pair of B, so both operands are laid out in pairs along the summed index k:
 //   A: bfloat16 rows; pair j of row i is the two bfloat16 at a.base + a.off[i] + 2j (any 16-bit
 //      alignment: weights converted row by row, or a converted image read at shifted offsets);
 //   B: rows of `Pair`s; pair row j (k = 2j, 2j+1) starts at b.base + b.off[j], and its column n
 //      holds (B[2j][n], B[2j+1][n]) in one 32-bit word (low half first).
-// The kernel is compiled for avx512f+avx512bw+avx512bf16 by function attributes, so the portable
-// build compiles it too; callers must check supported() first (the layers do, through
-// precision.hpp). The summation order (pairs in k order, per lane) is fixed: results do not depend
-// on the thread count.
+// Both kernels are compiled by function target attributes, so the portable build compiles them
+// too; callers must check supported() first (the layers do, through precision.hpp). Each kernel's
+// summation order is fixed for given operands: results do not depend on the thread count (they
+// differ between the two kernels by float rounding).
 #pragma once
 
 #include <cstddef>
@@ -32,6 +34,10 @@ struct BPairRows {
 
 // Whether this CPU executes AVX512_BF16 (cpuid) and QDIFF_DISABLE_BF16 is unset (or 0).
 bool supported();
+
+// Whether gemm runs on AMX: the CPU has AMX-BF16 and the OS grants the tiles (amx::usable) and
+// QDIFF_DISABLE_AMX is unset (or 0).
+bool amx_active();
 
 // C[M,N] = A B (acc: C += A B) over K2 pairs of k; C row-major with leading dimension ldc.
 void gemm(int M, int N, int K2, const ARows& a, const BPairRows& b, float* C, size_t ldc, bool acc);

@@ -1,5 +1,7 @@
 // bf16 mixed precision (precision.hpp): each layer's bf16 forward and backward against float32,
-// a whole U-Net step, thread-count independence, and the option's errors.
+// a whole U-Net step, thread-count independence, and the option's errors. The layer and
+// thread-count tests run on each bf16 GEMM kernel the CPU has: AMX tiles and AVX512_BF16 (forced by
+// QDIFF_DISABLE_AMX).
 //
 // A bf16 GEMM rounds its two operands to bfloat16 and sums in float32. So a layer in bf16 must
 // match the same layer in float32 run on bfloat16-rounded operands (rounded here, by this file's
@@ -14,6 +16,7 @@
 #include <optional>
 #include <functional>
 
+#include "gemm_bf16.hpp"
 #include "qdiff/core/config.hpp"
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/options.hpp"
@@ -21,9 +24,11 @@
 #include "qdiff/nn/layers.hpp"
 #include "qdiff/nn/precision.hpp"
 #include "qdiff/nn/unet.hpp"
+#include "support/test_support.hpp"
 
 using namespace qdiff;
 using namespace qdiff::nn;
+using qdiff::test::ScopedEnv;
 
 namespace {
 
@@ -109,6 +114,13 @@ Runner conv_runner(int cin, int cout, int k, int s, int p, int H, int N) {
 
 bool have_bf16() { return bf16_supported(); }
 
+// Runs body(kernel name) on AMX (when this CPU and OS have it) and on AVX512_BF16.
+void for_each_kernel(const std::function<void(const std::string&)>& body) {
+  if (bf16::amx_active()) body("AMX: ");
+  const ScopedEnv off("QDIFF_DISABLE_AMX", "1");
+  body("AVX512_BF16: ");
+}
+
 }  // namespace
 
 TEST(Bf16, Conv2dMatchesFloat32OnRoundedOperands) {
@@ -121,9 +133,11 @@ TEST(Bf16, Conv2dMatchesFloat32OnRoundedOperands) {
                        Case{9, 20, 3, 2, 1, 9, "stride 2"}, Case{17, 33, 1, 1, 0, 6, "1x1, N tails"},
                        Case{1, 16, 3, 1, 1, 8, "one input channel"}, Case{3, 16, 2, 1, 3, 6, "im2col path"}}) {
     const int N = 5, Ho = (c.H + 2 * c.p - c.k) / c.s + 1;
-    expect_bf16_semantics(c.what, conv_runner<Conv2d>(c.cin, c.cout, c.k, c.s, c.p, c.H, N),
-                          size_t(N) * c.cin * c.H * c.H, size_t(c.cout) * c.cin * c.k * c.k,
-                          size_t(N) * c.cout * Ho * Ho);
+    for_each_kernel([&](const std::string& kernel) {
+      expect_bf16_semantics(kernel + c.what, conv_runner<Conv2d>(c.cin, c.cout, c.k, c.s, c.p, c.H, N),
+                            size_t(N) * c.cin * c.H * c.H, size_t(c.cout) * c.cin * c.k * c.k,
+                            size_t(N) * c.cout * Ho * Ho);
+    });
   }
 }
 
@@ -131,9 +145,11 @@ TEST(Bf16, ConvTranspose2dMatchesFloat32OnRoundedOperands) {
   if (!have_bf16()) GTEST_SKIP() << "this CPU has no AVX512_BF16";
   for (const auto& [cin, cout, k, s, p] : {std::array{20, 5, 2, 2, 0}, std::array{5, 18, 3, 2, 1}}) {
     const int N = 5, H = 5, Ho = (H - 1) * s - 2 * p + k;
-    expect_bf16_semantics("transposed " + std::to_string(cin) + "->" + std::to_string(cout),
-                          conv_runner<ConvTranspose2d>(cin, cout, k, s, p, H, N), size_t(N) * cin * H * H,
-                          size_t(cin) * cout * k * k, size_t(N) * cout * Ho * Ho);
+    for_each_kernel([&](const std::string& kernel) {
+      expect_bf16_semantics(kernel + "transposed " + std::to_string(cin) + "->" + std::to_string(cout),
+                            conv_runner<ConvTranspose2d>(cin, cout, k, s, p, H, N), size_t(N) * cin * H * H,
+                            size_t(cin) * cout * k * k, size_t(N) * cout * Ho * Ho);
+    });
   }
 }
 
@@ -155,7 +171,9 @@ TEST(Bf16, LinearMatchesFloat32OnRoundedOperands) {
     o.db.assign(reg.grad(l.b), reg.grad(l.b) + out);
     return o;
   };
-  expect_bf16_semantics("linear", run, size_t(N) * in, size_t(out) * in, size_t(N) * out);
+  for_each_kernel([&](const std::string& kernel) {
+    expect_bf16_semantics(kernel + "linear", run, size_t(N) * in, size_t(out) * in, size_t(N) * out);
+  });
 }
 
 namespace {
@@ -199,24 +217,13 @@ TEST(Bf16, UNetStepIsCloseToFloat32AndNotFloat32) {
 
 TEST(Bf16, UNetStepDoesNotDependOnThreads) {
   if (!have_bf16()) GTEST_SKIP() << "this CPU has no AVX512_BF16";
-  const auto one = unet_step(MatmulPrecision::BF16, 1), two = unet_step(MatmulPrecision::BF16, 2);
-  EXPECT_EQ(0, std::memcmp(one.first.data(), two.first.data(), one.first.size() * sizeof(float)));
-  EXPECT_EQ(0, std::memcmp(one.second.data(), two.second.data(), one.second.size() * sizeof(float)));
+  for_each_kernel([](const std::string& kernel) {
+    const auto one = unet_step(MatmulPrecision::BF16, 1), two = unet_step(MatmulPrecision::BF16, 2);
+    EXPECT_EQ(0, std::memcmp(one.first.data(), two.first.data(), one.first.size() * sizeof(float))) << kernel << "eps";
+    EXPECT_EQ(0, std::memcmp(one.second.data(), two.second.data(), one.second.size() * sizeof(float)))
+        << kernel << "gradients";
+  });
 }
-
-// Sets an environment variable for one scope, restoring it on exit.
-struct ScopedEnv {
-  std::string name;
-  std::optional<std::string> before;
-  ScopedEnv(std::string n, const char* value) : name(std::move(n)) {
-    if (const char* e = std::getenv(name.c_str())) before = e;
-    setenv(name.c_str(), value, 1);
-  }
-  ~ScopedEnv() {
-    if (before) setenv(name.c_str(), before->c_str(), 1);
-    else unsetenv(name.c_str());
-  }
-};
 
 // The detection path of a CPU without AVX512_BF16, forced by QDIFF_DISABLE_BF16 on any CPU:
 // asking for bf16 is a ConfigError naming the key, and a U-Net refuses it.
@@ -243,7 +250,9 @@ TEST(Bf16, PrecisionOption) {
     const ScopedEnv zero("QDIFF_DISABLE_BF16", "0");  // 0 leaves the CPU's answer
     EXPECT_EQ(bf16_supported(), __builtin_cpu_supports("avx512bf16") != 0);
   }
-  if (bf16_supported()) EXPECT_NO_THROW(require_supported(MatmulPrecision::BF16, "train.precision"));
+  if (bf16_supported()) {
+    EXPECT_NO_THROW(require_supported(MatmulPrecision::BF16, "train.precision"));
+  }
   UNetT<double> net(paper_spec(1), nullptr, 1);
   EXPECT_THROW(net.set_precision(MatmulPrecision::BF16), InvalidArgument);
 }

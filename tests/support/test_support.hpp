@@ -1,5 +1,7 @@
 // Small helpers shared by every test program.
 #pragma once
+#include <cstdlib>
+#include <optional>
 #include <string>
 
 namespace qdiff::test {
@@ -17,6 +19,24 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+// Sets an environment variable for one scope, restoring it on exit.
+struct ScopedEnv {
+  std::string name;
+  std::optional<std::string> before;
+  ScopedEnv(std::string n, const char* value) : name(std::move(n)) {
+    if (const char* e = std::getenv(name.c_str())) before = e;
+    setenv(name.c_str(), value, 1);
+  }
+  ~ScopedEnv() {
+    if (before)
+      setenv(name.c_str(), before->c_str(), 1);
+    else
+      unsetenv(name.c_str());
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
 };
 
 // Runs a shell command, returns its exit status and captures stdout+stderr into *output.

@@ -1,11 +1,12 @@
 // The arithmetic of the U-Net's matrix products: float32 (the reference, the default) or bf16
 // mixed precision (the options train.precision / sample.precision): GEMM operands rounded to
-// bfloat16, products summed in float32 by AVX512_BF16's vdpbf16ps; weights, gradients, optimizer
-// state, EMA, activations, normalisation statistics and the bottleneck branch stay float32 (the
-// usual mixed-precision recipe, as PyTorch's CPU autocast). Chosen at run time: bf16 needs a CPU
-// with AVX512_BF16 (cpuid), and asking for it elsewhere is an error, never a silent fallback.
-// QDIFF_DISABLE_BF16=1 in the environment makes this CPU count as one without it (to test that
-// path, or to compare on one machine).
+// bfloat16, products summed in float32 (on AMX tiles where present, else by AVX512_BF16's
+// vdpbf16ps); weights, gradients, optimizer state, EMA, activations, normalisation statistics and
+// the bottleneck branch stay float32 (the usual mixed-precision recipe, as PyTorch's CPU
+// autocast). Chosen at run time: bf16 needs a CPU with AVX512_BF16 (cpuid), and asking for it
+// elsewhere is an error, never a silent fallback. QDIFF_DISABLE_BF16=1 in the environment makes
+// this CPU count as one without it (to test that path, or to compare on one machine);
+// QDIFF_DISABLE_AMX=1 keeps bf16 off the AMX tiles.
 #pragma once
 #include <string>
 
