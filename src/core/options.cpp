@@ -144,4 +144,17 @@ RunOptions resolve_options(const json& stored, const std::string& source, const 
   return resolve_options(cfg);
 }
 
+Config run_identity(const Config& cfg) {
+  Config id = cfg;
+  if (cfg.resolved()["model"]["bottleneck"] != "quantum") {
+    static const char* const kCircuitOnly[] = {
+        "quantum.simulation",  "quantum.trajectories", "quantum.depolarizing", "quantum.depolarizing_2q",
+        "quantum.amplitude_damping", "quantum.dephasing", "quantum.readout_error", "quantum.t1",
+        "quantum.t2",          "quantum.gate_time_1q", "quantum.gate_time_2q", "quantum.gate_error_1q",
+        "quantum.gate_error_2q"};
+    for (const char* key : kCircuitOnly) id.set_value(key, find_key(key)->default_value);
+  }
+  return id;
+}
+
 }  // namespace qdiff

@@ -94,7 +94,7 @@ std::string results_csv(const SweepPlan& plan, const std::vector<json>& results)
   for (const auto& a : plan.axis_names) csv << "," << a;
   csv << ",status";
   for (const auto& m : metrics) csv << "," << m.name;
-  csv << ",fid_ci_lo,fid_ci_hi,floor_fid,kid_std,final_loss,train_seconds,eval_seconds,resumed_at_step,config_hash,error\n";
+  csv << ",fid_ci_lo,fid_ci_hi,floor_fid,kid_std,final_loss,train_seconds,eval_seconds,resumed_at_step,config_hash,error,reused_from\n";
   for (const auto& r : results) {
     csv << csv_escape(r.value("id", std::string()));
     for (const auto& a : plan.axis_names) csv << "," << csv_escape(value_text(r["axes"][a]));
@@ -106,7 +106,8 @@ std::string results_csv(const SweepPlan& plan, const std::vector<json>& results)
         << num(floor_fid(r)) << "," << num(at(r, {"kid", "std"})) << "," << fmt(r.value("final_loss", NAN), 8) << ","
         << fmt(r.value("train_seconds", NAN), 6) << "," << fmt(r.value("eval_seconds", NAN), 6) << ","
         << (r.contains("resumed_at_step") ? r["resumed_at_step"].dump() : "-") << "," << r.value("config_hash", std::string())
-        << "," << csv_escape(r.value("error", std::string())) << "\n";
+        << "," << csv_escape(r.value("error", std::string())) << "," << csv_escape(r.value("reused_from", std::string()))
+        << "\n";
   }
   return csv.str();
 }

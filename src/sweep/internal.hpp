@@ -36,6 +36,20 @@ nlohmann::json training_floor(const SweepPlan& plan, const Config& cfg);
 // data configs change.
 nlohmann::json training_floors(const SweepPlan& plan, const std::string& out_dir);
 
+// ---- runs made once (reuse.cpp) -------------------------------------------------------------
+// The hash of the cell's run identity (core/options.hpp: run_identity).
+std::string run_key(const SweepPlan& plan, const Cell& cell);
+// Per cell: true when an earlier cell of the plan has the same run identity.
+std::vector<bool> twins(const SweepPlan& plan);
+// The directory of a finished cell whose result this cell may take: a cell of the same plan with
+// the same run identity, or one of a plan.reuse directory whose plan.json has the same "eval"; ""
+// when there is none.
+std::string find_donor(const SweepPlan& plan, const Cell& cell, const std::string& out_dir);
+// Writes the cell's result.json (the donor's, with this cell's id, axes, config hash and
+// "reused_from"), its own config.json, and copies the donor's samples.png and metrics.csv.
+nlohmann::json take_result(const SweepPlan& plan, const Cell& cell, const std::string& out_dir,
+                           const std::string& donor);
+
 // ---- the table of metrics the aggregation reports --------------------------------------------
 struct Metric {
   const char* name;   // column name

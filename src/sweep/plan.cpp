@@ -67,9 +67,9 @@ SweepPlan plan_from_json(const json& input, const std::string& where, bool quick
   if (!input.is_object()) throw FileError(where, "a sweep file must be a JSON object");
   json j = input;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const std::vector<std::string> top = {"name", "base", "set", "axes", "strategies", "eval", "checkpoint_every", "_comment"};
+    static const std::vector<std::string> top = {"name", "base", "set", "axes", "strategies", "eval", "checkpoint_every", "reuse", "_comment"};
     if (std::find(top.begin(), top.end(), it.key()) == top.end())
-      throw FileError(where, "unknown key '" + it.key() + "' (expected name, base, set, axes, strategies, eval, checkpoint_every)");
+      throw FileError(where, "unknown key '" + it.key() + "' (expected name, base, set, axes, strategies, eval, checkpoint_every, reuse)");
   }
   if (quick) apply_quick(j);
   SweepPlan p;
@@ -82,6 +82,12 @@ SweepPlan plan_from_json(const json& input, const std::string& where, bool quick
     if (!j["checkpoint_every"].is_number_integer() || j["checkpoint_every"].get<int64_t>() < 0)
       throw FileError(where, "'checkpoint_every' must be an integer >= 0 (steps between a cell's resume checkpoints; 0 = none)");
     p.checkpoint_every = j["checkpoint_every"].get<int64_t>();
+  }
+  if (j.contains("reuse")) {
+    const json& r = j["reuse"];
+    if (!r.is_array() || !std::all_of(r.begin(), r.end(), [](const json& d) { return d.is_string() && !d.get<std::string>().empty(); }))
+      throw FileError(where, "'reuse' must be a list of directories (output directories of other sweeps)");
+    p.reuse = r.get<std::vector<std::string>>();
   }
   p.strategies = j.value("strategies", json::object());
   if (!p.strategies.is_object()) throw FileError(where, "'strategies' must be an object of name -> overrides");

@@ -128,18 +128,30 @@ TrainingState training_state(const std::string& dir, const Config& train_cfg) {
 // next cell when it finishes one), the results are gathered on the first process, which
 // aggregates. Training inside a cell runs in one process (not data parallel).
 void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir, const RunOptions& opt) {
+  // Twins (cells whose run an earlier cell makes) are not handed out: the first process takes
+  // their results once every process is done.
+  const std::vector<bool> twin = twins(plan);
+  std::vector<size_t> runs;
+  for (size_t i = 0; i < plan.cells.size(); ++i)
+    if (!twin[i]) runs.push_back(i);
   Distributed::Counter counter;
   json mine = json::array();
-  for (int64_t i = counter.next(); i < static_cast<int64_t>(plan.cells.size()); i = counter.next()) {
-    const Cell& c = plan.cells[i];
+  bool interrupted = false;
+  for (int64_t i = counter.next(); i < static_cast<int64_t>(runs.size()); i = counter.next()) {
+    const Cell& c = plan.cells[runs[i]];
     if (!finished_result(plan, out_dir, c).is_null()) continue;
     spdlog::warn("process {} runs cell {}", Distributed::rank(), c.id);
     const json r = run_cell(plan, c, out_dir, opt);
     mine.push_back({{"id", c.id}, {"status", r["status"]}, {"rank", Distributed::rank()}});
-    if (r["status"] == "interrupted") break;
+    if (r["status"] == "interrupted") {
+      interrupted = true;
+      break;
+    }
   }
   const auto all = Distributed::gather_strings(mine.dump());
   if (Distributed::is_root()) {
+    for (size_t i = 0; i < plan.cells.size() && !interrupted; ++i)
+      if (twin[i] && finished_result(plan, out_dir, plan.cells[i]).is_null()) run_cell(plan, plan.cells[i], out_dir, opt);
     int64_t ran = 0, failed = 0;
     for (const auto& s : all)
       for (const auto& r : json::parse(s)) ++ran, failed += r["status"] != "ok";
@@ -183,6 +195,8 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
   json result = {{"id", cell.id}, {"axes", axes}, {"version", version()}};
   const auto t0 = std::chrono::steady_clock::now();
   try {
+    if (const std::string donor = find_donor(plan, cell, out_dir); !donor.empty())
+      return take_result(plan, cell, out_dir, donor);
     const Config cfg = cell_config(plan, cell);
     result["config_hash"] = cfg.hash();
     // The cell trains with resume checkpoints every plan.checkpoint_every steps; they change no
@@ -277,7 +291,7 @@ void run_sweep(const SweepPlan& plan, const std::string& out_dir, const RunOptio
     write_file_atomic(out_dir + "/plan.json", json({{"name", plan.name}, {"base", plan.base_config}, {"set", plan.set},
                                                     {"strategies", plan.strategies}, {"eval", plan.eval},
                                                     {"checkpoint_every", plan.checkpoint_every},
-                                                    {"cells", plan.cells.size()}, {"version", version()}})
+                                                    {"reuse", plan.reuse}, {"cells", plan.cells.size()}, {"version", version()}})
                                                   .dump(2) + "\n");
   if (Distributed::size() > 1) return run_sweep_distributed(plan, out_dir, opt);
   std::vector<bool> finished;

@@ -73,15 +73,20 @@ TEST(Mpi, SweepOverProcessesWritesTheSameTable) {
   TempDir tmp;
   const std::string sweep = tmp.file("s.json");
   write_file_atomic(sweep, R"({"name": "mpi", "base": ")" + repo_path("configs/smoke.json") + R"(",
-    "set": {"train.steps": 3, "diffusion.T": 20},
-    "axes": {"data.n": [4, 8], "train.seed": [0, 1]},
+    "set": {"train.steps": 3, "diffusion.T": 20, "model.bottleneck": "classical"},
+    "axes": {"data.n": [4, 8], "train.seed": [0, 1], "quantum.depolarizing_2q": [0, 0.01]},
     "eval": {"n_samples": 6, "ref": ")" + repo_path("data/mnist.npz") + R"(", "features": "pixels", "steps": 2, "max_ref": 40, "kid_subsets": 3}})");
   std::string out;
   ASSERT_EQ(run_command(mpirun(2) + " --log-level warn sweep --config " + sweep + " --out " + tmp.file("o") + " </dev/null", &out), 0) << out;
   const std::string csv = read_file_text(tmp.file("o/results.csv"));
   int ok = 0;
   for (size_t p = csv.find(",ok,"); p != std::string::npos; p = csv.find(",ok,", p + 1)) ++ok;
-  EXPECT_EQ(ok, 4) << csv;
+  EXPECT_EQ(ok, 8) << csv;
+  // The classical arm never reads the noise key: each run is made once, its twin takes the result.
+  int reused = 0;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.file("o/cells")))
+    reused += read_file_text(e.path().string() + "/result.json").find("\"reused_from\"") != std::string::npos;
+  EXPECT_EQ(reused, 4);
   for (const char* f : {"plan.json", "results.md", "fid_vs_n.png"})  // the files of a single-process run
     EXPECT_TRUE(std::filesystem::exists(tmp.file(std::string("o/") + f))) << f;
   EXPECT_NE(out.find("process 1 runs cell"), std::string::npos) << "both processes should take cells: " << out;

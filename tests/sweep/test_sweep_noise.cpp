@@ -3,6 +3,7 @@
 // bottleneck arms per noise level; the shipped noise-study files have the study's grid.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "qdiff/core/config.hpp"
@@ -49,16 +50,44 @@ TEST(SweepNoise, AnAxisOverTheTwoQubitDepolarizingStrengthRuns) {
   EXPECT_THROW(sweep::plan_from_json(bad, "x.json"), FileError);
 }
 
-TEST(SweepNoise, TheShippedNoiseStudyHasTheStudysGrid) {
-  for (const char* file : {"configs/sweeps/noise_study.json", "configs/sweeps/noise_study_breastmnist.json"}) {
-    const auto p = sweep::load_plan(repo_path(file));
+namespace {
+Config config_of(const sweep::SweepPlan& plan, const sweep::Cell& cell) {
+  Config c = Config::from_file(repo_path(plan.base_config));
+  for (const json* o : {&plan.set, &cell.overrides})
+    for (auto it = o->begin(); it != o->end(); ++it) c.set_value(it.key(), it.value());
+  return c;
+}
+}  // namespace
+
+// The noise study is the study grid's cells at N = 25 and 100 plus the quantum arm under noise:
+// its noiseless and classical cells are runs of the grid (the same run identity), which "reuse"
+// takes instead of training them again; only the noisy quantum cells are new.
+TEST(SweepNoise, TheShippedNoiseStudyIsTheStudysGridPlusTheNoisyQuantumArm) {
+  const std::pair<const char*, const char*> files[] = {
+      {"configs/sweeps/noise_study.json", "configs/sweeps/study_mnist.json"},
+      {"configs/sweeps/noise_study_breastmnist.json", "configs/sweeps/study_breastmnist.json"}};
+  for (const auto& [file, grid_file] : files) {
+    const auto p = sweep::load_plan(repo_path(file)), grid = sweep::load_plan(repo_path(grid_file));
     EXPECT_EQ(p.cells.size(), 2u * 2u * 3u * 3u) << file;
+    EXPECT_EQ(p.set, grid.set) << file;
+    EXPECT_EQ(p.eval, grid.eval) << file;
+    EXPECT_NE(std::find(p.reuse.begin(), p.reuse.end(), "runs/study/" + grid.name.substr(6)), p.reuse.end()) << file;
+    std::set<std::string> grid_runs;
+    for (const auto& cell : grid.cells) grid_runs.insert(run_identity(config_of(grid, cell)).hash());
     std::set<double> strengths;
     std::set<int64_t> sizes;
+    int new_runs = 0;
     for (const auto& cell : p.cells) {
-      strengths.insert(cell.overrides["quantum.depolarizing_2q"].get<double>());
-      sizes.insert(cell.overrides["data.n"].get<int64_t>());
+      const Config c = config_of(p, cell);
+      const double strength = c.number("quantum.depolarizing_2q");
+      strengths.insert(strength);
+      sizes.insert(c.integer("data.n"));
+      const bool in_grid = grid_runs.count(run_identity(c).hash()) > 0;
+      const bool noisy_quantum = strength > 0 && c.resolved()["model"]["bottleneck"] == "quantum";
+      EXPECT_EQ(in_grid, !noisy_quantum) << file << " " << cell.id;
+      new_runs += !in_grid;
     }
+    EXPECT_EQ(new_runs, 12) << file;
     EXPECT_EQ(strengths, (std::set<double>{0.0, 1e-3, 1e-2})) << file;
     EXPECT_EQ(sizes, (std::set<int64_t>{25, 100})) << file;
   }

@@ -110,4 +110,11 @@ RunOptions resolve_options(const Config& cfg);
 // is a FileError naming `source`; a bad override or cross-key rule a ConfigError.
 RunOptions resolve_options(const json& stored, const std::string& source, const json& overrides = json::object());
 
+// The config with the keys its run never reads reset to their defaults: without a quantum
+// bottleneck, the circuit's noise and simulation keys (quantum.simulation, trajectories, the
+// channel strengths, the device preset). The classical twin keeps n_qubits, n_layers, ansatz and
+// reduce, which size it. Two configs with the same run_identity().hash() train the same weights
+// and draw the same samples bit for bit (tested), so a sweep runs them once.
+Config run_identity(const Config& cfg);
+
 }  // namespace qdiff

@@ -11,7 +11,13 @@
 //    "strategies": {"gaussian": {}, "quantum_noise": {"diffusion.noise": "quantum"}, ...},
 //    "eval": {"n_samples": 1000, "ref": "data/mnist.npz", "split": "test",
 //             "features": "data/features/mnist.bin", "sampler": "ddim", "steps": 50, "batch": 64},
-//    "checkpoint_every": 500}                    steps between a cell's resume checkpoints
+//    "checkpoint_every": 500,                    steps between a cell's resume checkpoints
+//    "reuse": ["runs/study/mnist"]}              other sweeps' output (or collected) directories
+//
+// A cell is run only once per run identity (core/options.hpp: run_identity): a cell whose run
+// is the same as an earlier cell's (a classical arm under an axis of noise strengths, which it
+// never reads), or as a finished cell of a "reuse" directory evaluated the same way (equal
+// "eval"), takes that cell's result (result.json says "reused_from"; config.json is its own).
 //
 // Layout of the output directory:
 //   cells/<id>/         the run (config.json, metrics.csv, model.bin, samples.png) and result.json
@@ -49,6 +55,7 @@ struct SweepPlan {
   // replaces train.ckpt_every while the cell trains; checkpoints do not change the numbers, so it
   // is not part of the cell's config hash.
   int64_t checkpoint_every = 500;
+  std::vector<std::string> reuse;  // directories whose finished cells this plan's cells may take
   std::vector<std::string> axis_names;
   std::vector<Cell> cells;
 };
