@@ -289,9 +289,11 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
     md << "\n";
   }
   md << floors_markdown(plan, results);
-  const PairedReport paired = paired_comparisons(plan, results);
-  md << paired.markdown;
-  if (!paired.csv.empty()) write_file_atomic(out_dir + "/paired.csv", paired.csv);
+  for (const auto& axis : plan.compare) {
+    const PairedReport paired = paired_comparisons(plan, results, axis);
+    md << paired.markdown;
+    if (!paired.csv.empty()) write_file_atomic(out_dir + "/" + paired_csv_name(axis), paired.csv);
+  }
 
   if (std::find(group_axes.begin(), group_axes.end(), "data.n") != group_axes.end())
     md << figures(plan, out_dir, group_axes, order, groups, stats);

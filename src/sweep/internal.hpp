@@ -69,9 +69,14 @@ struct PairedReport {
   std::string markdown;  // tables and the plain reading ("" when the plan has no bottleneck axis)
   std::string csv;       // every comparison and metric (header included)
 };
-// Pairs the arms of model.bottleneck by every other axis (seed, N, strategy, ...), compares the
-// first arm ("quantum" when present) with each other arm over seeds, Holm-adjusts the p-values
-// across the values of data.n within each comparison, metric and remaining axes.
-PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<nlohmann::json>& results);
+// Pairs the values of `axis` (model.bottleneck: the arms) by every other axis (seed, N,
+// strategy, ...), compares the first value ("quantum" when present, else the axis's first) with
+// each other value over seeds, Holm-adjusts the p-values across the values of data.n within each
+// comparison, metric and remaining axes. Empty when the plan has no such axis.
+PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<nlohmann::json>& results,
+                                const std::string& axis = "model.bottleneck");
+// Where the comparisons of `axis` are written: paired.csv for model.bottleneck, else
+// paired_<axis>.csv.
+std::string paired_csv_name(const std::string& axis);
 
 }  // namespace qdiff::sweep

@@ -1,6 +1,8 @@
-// Paired comparisons of the bottleneck arms: runs that share every axis but model.bottleneck
-// (the same data subset, training seed and sampling seeds) are compared seed by seed; the
-// differences get a t interval, a paired t-test, Holm's adjustment across N and an effect size.
+// Paired comparisons of the values of one axis (the bottleneck arms; the noise strategies of a
+// noise study): runs that share every other axis (the same data subset, training seed and
+// sampling seeds) are compared seed by seed; the differences get a t interval, a paired t-test,
+// Holm's adjustment across N and an effect size.
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -14,7 +16,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kArm = "model.bottleneck";
 constexpr const char* kSeed = "train.seed";
 constexpr const char* kN = "data.n";
 constexpr double kAlpha = 0.05;
@@ -74,18 +75,26 @@ std::string reading(const Row& r) {
 
 }  // namespace
 
-PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& results) {
+std::string paired_csv_name(const std::string& axis) {
+  if (axis == "model.bottleneck") return "paired.csv";
+  std::string s = "paired_" + axis + ".csv";
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_') c = '_';
+  return s;
+}
+
+PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& results, const std::string& axis) {
   PairedReport rep;
   const auto& names = plan.axis_names;
-  if (std::find(names.begin(), names.end(), kArm) == names.end()) return rep;
+  if (std::find(names.begin(), names.end(), axis) == names.end()) return rep;
   const bool has_n = std::find(names.begin(), names.end(), kN) != names.end();
   std::vector<std::string> others;  // axes that are neither the arm, the seed nor N
   for (const auto& a : names)
-    if (a != kArm && a != kSeed && a != kN) others.push_back(a);
+    if (a != axis && a != kSeed && a != kN) others.push_back(a);
   std::vector<std::string> arms;
   for (const auto& c : plan.cells)
     for (const auto& [k, v] : c.axes)
-      if (k == kArm && std::find(arms.begin(), arms.end(), value_text(v)) == arms.end()) arms.push_back(value_text(v));
+      if (k == axis && std::find(arms.begin(), arms.end(), value_text(v)) == arms.end()) arms.push_back(value_text(v));
   const std::string first = std::find(arms.begin(), arms.end(), "quantum") != arms.end() ? "quantum" : arms[0];
 
   // pair key (every axis but the arm) -> arm -> result; group order follows the plan.
@@ -97,14 +106,14 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& 
     const json& ax = r["axes"];
     std::string pair_key, group_key;
     for (const auto& a : names)
-      if (a != kArm) pair_key += ax[a].dump() + "\x1f";
+      if (a != axis) pair_key += ax[a].dump() + "\x1f";
     for (const auto& a : names)
-      if (a != kArm && a != kSeed) group_key += ax[a].dump() + "\x1f";
+      if (a != axis && a != kSeed) group_key += ax[a].dump() + "\x1f";
     if (!pairs.count(pair_key)) {
       if (!pairs_of_group.count(group_key)) group_order.push_back(group_key);
       pairs_of_group[group_key].push_back(pair_key);
     }
-    pairs[pair_key][value_text(ax[kArm])] = &r;
+    pairs[pair_key][value_text(ax[axis])] = &r;
   }
 
   std::vector<Row> rows;
@@ -162,14 +171,14 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& 
   rep.csv = csv.str();
 
   std::ostringstream md;
-  md << "\n## Paired comparisons of the bottleneck arms\n\n"
-     << "Pairs share every axis but `model.bottleneck`: the same data subset, training seed and sampling seeds. "
+  md << "\n## Paired comparisons of " << (axis == "model.bottleneck" ? std::string("the bottleneck arms") : "the values of `" + axis + "`")
+     << "\n\nPairs share every axis but `" << axis << "`: the same data subset, training seed and sampling seeds. "
      << "Difference = " << first << " - other arm, mean over the pairs with a 95% t interval; p: two-sided paired "
      << "t-test; Holm p: p adjusted by Holm's method across the " << (has_n ? "values of N" : "tests")
      << " (families of up to " << family_size << " tests: one per comparison, metric"
      << (others.empty() ? "" : " and value of the other axes") << "); d_z: mean difference / std of the "
      << "differences (Cohen's d_z); relative: mean difference / mean of the other arm. Significant: Holm p < 0.05. "
-     << "Every metric and comparison: `paired.csv`.\n";
+     << "Every metric and comparison: `" << paired_csv_name(axis) << "`.\n";
   for (const auto& name : kReported) {
     std::vector<const Row*> sel;
     for (const auto& r : rows)

@@ -67,9 +67,9 @@ SweepPlan plan_from_json(const json& input, const std::string& where, bool quick
   if (!input.is_object()) throw FileError(where, "a sweep file must be a JSON object");
   json j = input;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const std::vector<std::string> top = {"name", "base", "set", "axes", "strategies", "eval", "checkpoint_every", "reuse", "_comment"};
+    static const std::vector<std::string> top = {"name", "base", "set", "axes", "strategies", "eval", "checkpoint_every", "reuse", "compare", "_comment"};
     if (std::find(top.begin(), top.end(), it.key()) == top.end())
-      throw FileError(where, "unknown key '" + it.key() + "' (expected name, base, set, axes, strategies, eval, checkpoint_every, reuse)");
+      throw FileError(where, "unknown key '" + it.key() + "' (expected name, base, set, axes, strategies, eval, checkpoint_every, reuse, compare)");
   }
   if (quick) apply_quick(j);
   SweepPlan p;
@@ -114,6 +114,19 @@ SweepPlan plan_from_json(const json& input, const std::string& where, bool quick
     }
     p.axis_names.push_back(it.key());
     values.emplace_back(it.value().begin(), it.value().end());
+  }
+  if (j.contains("compare")) {
+    const json& c = j["compare"];
+    if (!c.is_array() || c.empty())
+      throw FileError(where, "'compare' must be a non-empty list of axes whose values are paired by seed");
+    p.compare.clear();
+    for (const auto& a : c) {
+      const bool is_axis = a.is_string() && std::find(p.axis_names.begin(), p.axis_names.end(), a.get<std::string>()) != p.axis_names.end();
+      if (quick && a.is_string() && !is_axis) continue;  // the quick preset's grid has fewer axes
+      if (!is_axis)
+        throw FileError(where, "'compare' names " + a.dump() + ", which is not an axis of this sweep");
+      p.compare.push_back(a.get<std::string>());
+    }
   }
   // Cartesian product, first axis slowest.
   std::vector<size_t> idx(values.size(), 0);

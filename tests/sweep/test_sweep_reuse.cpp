@@ -29,6 +29,7 @@ json noise_plan() {
            {{"ideal", json::object()},
             {"noisy", {{"quantum.depolarizing_2q", 0.05}, {"quantum.simulation", "density_matrix"}}}}},
           {"checkpoint_every", 0},
+          {"compare", {"model.bottleneck", "strategy"}},
           {"eval", {{"n_samples", 8}, {"ref", repo_path("data/mnist.npz")}, {"features", "pixels"}, {"steps", 2},
                     {"max_ref", 50}, {"kid_subsets", 3}}}};
 }
@@ -73,6 +74,17 @@ TEST(SweepReuse, TwinsTakeTheirRunsResultAndThatResultIsWhatTrainingThemGives) {
   for (const char* id : {"bottleneck=quantum_strategy=ideal", "bottleneck=quantum_strategy=noisy"})
     EXPECT_FALSE(result_of(tmp.path(), id).contains("reused_from")) << id << ": noise changes the quantum arm";
 
+  // The strategies are paired too (paired_strategy.csv): the classical arm's two cells are one
+  // run, so its difference is exactly zero; the quantum arm's is not.
+  const std::string strategy_csv = read_file_text(tmp.file("paired_strategy.csv"));
+  EXPECT_EQ(strategy_csv.rfind("metric,comparison,model.bottleneck,pairs,", 0), 0u) << strategy_csv;
+  EXPECT_NE(strategy_csv.find("\nfid,ideal - noisy,classical,1,"), std::string::npos) << strategy_csv;
+  EXPECT_NE(strategy_csv.find("\nfid,ideal - noisy,quantum,1,"), std::string::npos) << strategy_csv;
+  const std::string results_md = read_file_text(tmp.file("results.md"));
+  EXPECT_NE(results_md.find("## Paired comparisons of the values of `strategy`"), std::string::npos);
+  EXPECT_NE(results_md.find("## Paired comparisons of the bottleneck arms"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(tmp.file("paired.csv")));
+
   // Trained for real (alone, so that nothing can be taken), the twin gives the same numbers.
   json alone = noise_plan();
   alone["axes"] = {{"model.bottleneck", {"classical"}}, {"strategy", {"noisy"}}};
@@ -113,6 +125,18 @@ TEST(SweepReuse, AnotherSweepsFinishedCellsAreTakenOnlyWhenEvaluatedTheSameWay) 
   EXPECT_EQ(result_of(out2.path(), "bottleneck=classical_strategy=ideal")["reused_from"],
             out2.path() + "/cells/bottleneck=classical_strategy=noisy")
       << "within the plan the twin still takes the first run";
+}
+
+TEST(SweepReuse, ACompareEntryMustNameAnAxis) {
+  json j = noise_plan();
+  j["compare"] = {"strategy", "train.seed"};
+  EXPECT_THROW(sweep::plan_from_json(j, "c.json"), FileError);
+  j["compare"] = json::array();
+  EXPECT_THROW(sweep::plan_from_json(j, "c.json"), FileError);
+  j["compare"] = {"strategy"};
+  EXPECT_EQ(sweep::plan_from_json(j, "c.json").compare, std::vector<std::string>{"strategy"});
+  EXPECT_EQ(sweep::plan_from_json(noise_plan(), "c.json").compare,
+            (std::vector<std::string>{"model.bottleneck", "strategy"}));
 }
 
 TEST(SweepReuse, AReuseEntryThatIsNotAListOfDirectoriesIsRefused) {

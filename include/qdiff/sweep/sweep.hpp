@@ -12,7 +12,9 @@
 //    "eval": {"n_samples": 1000, "ref": "data/mnist.npz", "split": "test",
 //             "features": "data/features/mnist.bin", "sampler": "ddim", "steps": 50, "batch": 64},
 //    "checkpoint_every": 500,                    steps between a cell's resume checkpoints
-//    "reuse": ["runs/study/mnist"]}              other sweeps' output (or collected) directories
+//    "reuse": ["runs/study/mnist"],              other sweeps' output (or collected) directories
+//    "compare": ["model.bottleneck", "strategy"]} axes whose values are paired by seed (default:
+//                                                the bottleneck arms); "strategy" gives paired_strategy.csv
 //
 // A cell is run only once per run identity (core/options.hpp: run_identity): a cell whose run
 // is the same as an earlier cell's (a classical arm under an axis of noise strengths, which it
@@ -56,6 +58,7 @@ struct SweepPlan {
   // is not part of the cell's config hash.
   int64_t checkpoint_every = 500;
   std::vector<std::string> reuse;  // directories whose finished cells this plan's cells may take
+  std::vector<std::string> compare = {"model.bottleneck"};  // axes whose values are paired by seed
   std::vector<std::string> axis_names;
   std::vector<Cell> cells;
 };
