@@ -5,7 +5,8 @@
 # training steps; then compare samplers (DDIM-50, DDIM-200, DDPM-1000) for the linear recipe.
 # One training run serves every point of its curve (the checkpoints), so the curve costs one run.
 #
-#   scripts/study_protocol.sh [--out DIR] [--jobs 2] [--datasets "mnist breastmnist retinamnist"] [--list]
+#   scripts/study_protocol.sh [--out DIR] [--jobs 2] [--datasets "mnist breastmnist retinamnist"]
+#                             [--recipes "linear tailored"] [--list]
 #
 # QDIFF=path/to/qdiff selects the binary (run it from a fixed commit's worktree). Resumable: a
 # finished evaluation (its JSON exists) is skipped; a training run continues from its latest
@@ -16,14 +17,16 @@ qdiff=${QDIFF:-build/qdiff}
 out=runs/protocol
 jobs=2
 datasets="mnist breastmnist retinamnist"
+recipes="linear tailored"
 list=0
 while (($#)); do
   case $1 in
     --out) out=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --datasets) datasets=$2; shift 2 ;;
+    --recipes) recipes=$2; shift 2 ;;
     --list) list=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "study_protocol.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -105,15 +108,15 @@ sampler_job() {
 
 job_list() {
   for ds in $datasets; do
-    for recipe in linear tailored; do
+    for recipe in $recipes; do
       for arm in quantum classical; do echo "curve_job $ds $recipe $arm 16 $(steps_of "$ds") $(curve_of "$ds")"; done
     done
     # Batch size at equal compute: batch 64 for 2k steps sees the images of 8k steps of batch 16.
-    [[ $ds == mnist ]] && echo "curve_job $ds linear quantum 64 2000 500 1000 2000"
+    [[ $ds == mnist && " $recipes " == *" linear "* ]] && echo "curve_job $ds linear quantum 64 2000 500 1000 2000"
   done
   # The sampler comparison for the linear recipe (the one the grids use on MNIST; DDPM-1000 costs
   # 20x DDIM-50's sampling time, so it measures what the affordable sampler gives up).
-  for ds in $datasets; do echo "sampler_job $ds linear quantum"; done
+  [[ " $recipes " == *" linear "* ]] && for ds in $datasets; do echo "sampler_job $ds linear quantum"; done
 }
 
 if ((list)); then job_list; exit 0; fi

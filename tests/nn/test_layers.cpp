@@ -468,6 +468,8 @@ TEST(Layers, FloatConvBackwardMatchesDouble) {
   check_float_backward_matches_double<Conv2d>(4, 18, 3, 2, 0, 8, 11);  // stride 2, no padding, odd W
   check_float_backward_matches_double<Conv2d>(5, 16, 3, 1, 1, 5, 12);  // stride 1, wide
   check_float_backward_matches_double<Conv2d>(3, 17, 4, 2, 1, 8, 10);  // stride 2, even kernel
+  check_float_backward_matches_double<Conv2d>(4, 16, 3, 3, 0, 7, 10);  // stride 3, no padding
+  check_float_backward_matches_double<Conv2d>(3, 16, 3, 2, 1, 5, 1);   // stride 2, one column
   check_float_backward_matches_double<ConvTranspose2d>(20, 5, 2, 2, 0, 5);
   check_float_backward_matches_double<ConvTranspose2d>(5, 18, 3, 2, 1, 5);
   check_float_backward_matches_double<ConvTranspose2d>(16, 6, 4, 2, 1, 4, 7);  // H != W
