@@ -16,7 +16,7 @@ namespace qdiff::cli {
 void register_sweep(CLI::App& app) {
   auto* cmd = app.add_subcommand("sweep", "Run a sweep (e.g. configs/sweeps/lowdata.json): train, sample, evaluate every cell");
   struct Opts {
-    std::string config, out, protocol, status;
+    std::string config, out, protocol, status, cells;
     bool quick = false, aggregate_only = false, list = false;
   };
   auto o = std::make_shared<Opts>();
@@ -26,6 +26,10 @@ void register_sweep(CLI::App& app) {
   cmd->add_flag("--aggregate-only", o->aggregate_only,
                 "only rebuild results.csv/results.md/paired.csv/figures from finished cells");
   cmd->add_flag("--list", o->list, "print the cells and exit");
+  cmd->add_option("--cells", o->cells,
+                  "run (or --list) only the cells whose id matches this glob, e.g. 'n=25_*_seed=0' or one id: a "
+                  "committed cell rerun from its sweep file gives the same numbers with the same thread count; "
+                  "the tables still cover every finished cell");
   cmd->add_option("--protocol", o->protocol,
                   "report the protocol measurement of scripts/study_protocol.sh in this directory: FID-vs-steps figures "
                   "(PNG, SVG) and protocol.md");
@@ -48,12 +52,14 @@ void register_sweep(CLI::App& app) {
     const sweep::SweepPlan plan = sweep::load_plan(o->config, o->quick);
     const std::string out = o->out.empty() ? "results/" + plan.name : o->out;
     if (o->list) {
-      for (const auto& c : plan.cells) std::printf("%s\n", c.id.c_str());
+      for (const auto& c : plan.cells)
+        if (sweep::cell_selected(o->cells, c.id)) std::printf("%s\n", c.id.c_str());
       return;
     }
     if (o->aggregate_only) return sweep::aggregate(plan, out);
     sweep::RunOptions opt;
     opt.should_stop = StopOnInterrupt::requested;
+    opt.cells = o->cells;
     const StopOnInterrupt stop_on_ctrl_c;
     sweep::run_sweep(plan, out, opt);
   });

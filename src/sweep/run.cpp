@@ -1,6 +1,8 @@
 // Running sweep cells: train, sample, evaluate, record; resumable and failure-tolerant.
 #include <spdlog/spdlog.h>
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -133,7 +135,7 @@ void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir, co
   const std::vector<bool> twin = twins(plan);
   std::vector<size_t> runs;
   for (size_t i = 0; i < plan.cells.size(); ++i)
-    if (!twin[i]) runs.push_back(i);
+    if (!twin[i] && cell_selected(opt.cells, plan.cells[i].id)) runs.push_back(i);
   Distributed::Counter counter;
   json mine = json::array();
   bool interrupted = false;
@@ -151,7 +153,8 @@ void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir, co
   const auto all = Distributed::gather_strings(mine.dump());
   if (Distributed::is_root()) {
     for (size_t i = 0; i < plan.cells.size() && !interrupted; ++i)
-      if (twin[i] && finished_result(plan, out_dir, plan.cells[i]).is_null()) run_cell(plan, plan.cells[i], out_dir, opt);
+      if (twin[i] && cell_selected(opt.cells, plan.cells[i].id) && finished_result(plan, out_dir, plan.cells[i]).is_null())
+        run_cell(plan, plan.cells[i], out_dir, opt);
     int64_t ran = 0, failed = 0;
     for (const auto& s : all)
       for (const auto& r : json::parse(s)) ++ran, failed += r["status"] != "ok";
@@ -284,7 +287,14 @@ void check_cells(const SweepPlan& plan) {
   }
 }
 
+bool cell_selected(const std::string& glob, const std::string& id) {
+  return glob.empty() || fnmatch(glob.c_str(), id.c_str(), 0) == 0;
+}
+
 void run_sweep(const SweepPlan& plan, const std::string& out_dir, const RunOptions& opt) {
+  if (std::none_of(plan.cells.begin(), plan.cells.end(), [&](const Cell& c) { return cell_selected(opt.cells, c.id); }))
+    throw InvalidArgument("--cells '" + opt.cells + "' matches none of the " + std::to_string(plan.cells.size()) +
+                          " cells of sweep " + plan.name + " (qdiff sweep --list shows their ids)");
   check_cells(plan);
   make_dirs(out_dir);
   if (Distributed::is_root())
@@ -294,11 +304,12 @@ void run_sweep(const SweepPlan& plan, const std::string& out_dir, const RunOptio
                                                     {"reuse", plan.reuse}, {"cells", plan.cells.size()}, {"version", version()}})
                                                   .dump(2) + "\n");
   if (Distributed::size() > 1) return run_sweep_distributed(plan, out_dir, opt);
-  std::vector<bool> finished;
-  for (const auto& c : plan.cells) finished.push_back(!finished_result(plan, out_dir, c).is_null());
+  std::vector<bool> finished;  // or not selected
+  for (const auto& c : plan.cells)
+    finished.push_back(!cell_selected(opt.cells, c.id) || !finished_result(plan, out_dir, c).is_null());
   const int64_t todo = std::count(finished.begin(), finished.end(), false);
-  spdlog::info("sweep {}: {} cells, {} finished, {} to run, into {}", plan.name, plan.cells.size(),
-               plan.cells.size() - todo, todo, out_dir);
+  spdlog::info("sweep {}: {} cells, {} finished{}, {} to run, into {}", plan.name, plan.cells.size(),
+               plan.cells.size() - todo, opt.cells.empty() ? "" : " or not selected by --cells", todo, out_dir);
   Progress bar("sweep", todo);
   int64_t done = 0, failed = 0;
   for (size_t i = 0; i < plan.cells.size(); ++i) {

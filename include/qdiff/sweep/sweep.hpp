@@ -81,7 +81,11 @@ std::string config_mismatch(const SweepPlan& plan, const Cell& cell, const nlohm
 
 struct RunOptions {
   std::function<bool()> should_stop;  // polled every training step (Ctrl-C): checkpoint and stop
+  std::string cells;  // a glob (fnmatch) over cell ids: run only the matching cells ("" = all)
 };
+
+// Whether a cell id matches a --cells glob ("" matches every id).
+bool cell_selected(const std::string& glob, const std::string& id);
 
 // Runs one cell into out_dir/cells/<id>/ and returns its result JSON (status ok or failed; or
 // "interrupted", with no result.json written, when should_stop stopped its training). Training
@@ -94,8 +98,8 @@ nlohmann::json run_cell(const SweepPlan& plan, const Cell& cell, const std::stri
 // says so), so that a resumed sweep never mixes results of two configs.
 nlohmann::json finished_result(const SweepPlan& plan, const std::string& out_dir, const Cell& cell);
 
-// Runs every unfinished cell in order (progress and logging per cell; under mpirun spread over
-// the processes), then aggregates. An interrupted cell stops the sweep (after aggregating).
+// Runs every unfinished cell in order (only those opt.cells selects; progress and logging per
+// cell; under mpirun spread over the processes), then aggregates every finished cell. An interrupted cell stops the sweep (after aggregating).
 void run_sweep(const SweepPlan& plan, const std::string& out_dir, const RunOptions& opt = {});
 
 // results.csv, results.md, paired.csv and the plots from the cells' result.json files (and the
