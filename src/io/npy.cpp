@@ -91,7 +91,7 @@ NpyArray NpyArray::from_f32(std::vector<int64_t> shape, const std::vector<float>
   a.shape = std::move(shape);
   if (static_cast<int64_t>(values.size()) != a.numel()) throw InvalidArgument("from_f32: size does not match shape");
   a.data.resize(values.size() * 4);
-  std::memcpy(a.data.data(), values.data(), a.data.size());
+  if (!values.empty()) std::memcpy(a.data.data(), values.data(), a.data.size());  // an empty vector may hold null
   return a;
 }
 
@@ -101,7 +101,7 @@ NpyArray NpyArray::from_i64(std::vector<int64_t> shape, const std::vector<int64_
   a.shape = std::move(shape);
   if (static_cast<int64_t>(values.size()) != a.numel()) throw InvalidArgument("from_i64: size does not match shape");
   a.data.resize(values.size() * 8);
-  std::memcpy(a.data.data(), values.data(), a.data.size());
+  if (!values.empty()) std::memcpy(a.data.data(), values.data(), a.data.size());  // an empty vector may hold null
   return a;
 }
 
