@@ -13,6 +13,12 @@
 namespace qdiff::sweep {
 
 std::string cell_dir(const std::string& out_dir, const Cell& cell);
+// The cell's axes as a JSON object (axis -> value), as result.json records them.
+nlohmann::json axes_of(const Cell& cell);
+// cell_dir/config.json: the cell's resolved config and the qdiff version that wrote it.
+void write_cell_config(const std::string& cell_dir, const Config& cfg);
+// Deletes the cell's resume checkpoints (ckpt_<step>.bin).
+void remove_checkpoints(const std::string& cell_dir);
 
 // The resolved config of a cell: the base config, the plan's `set`, then the cell's overrides.
 Config cell_config(const SweepPlan& plan, const Cell& cell);

@@ -8,7 +8,6 @@
 
 #include "qdiff/core/files.hpp"
 #include "qdiff/core/options.hpp"
-#include "qdiff/core/version.hpp"
 #include "internal.hpp"
 
 namespace qdiff::sweep {
@@ -88,11 +87,9 @@ std::string find_donor(const SweepPlan& plan, const Cell& cell, const std::strin
 
 json take_result(const SweepPlan& plan, const Cell& cell, const std::string& out_dir, const std::string& donor) {
   json result = json::parse(read_file_text(donor + "/result.json"));
-  json axes = json::object();
-  for (const auto& [k, v] : cell.axes) axes[k] = v;
   const Config cfg = cell_config(plan, cell);
   result["id"] = cell.id;
-  result["axes"] = axes;
+  result["axes"] = axes_of(cell);
   result["config_hash"] = cfg.hash();
   result["reused_from"] = donor;
   result["wall_seconds"] = 0.0;  // this cell's own time; train_seconds and eval_seconds stay the run's
@@ -100,12 +97,9 @@ json take_result(const SweepPlan& plan, const Cell& cell, const std::string& out
   make_dirs(dir);
   for (const char* f : {"samples.png", "metrics.csv"})
     if (fs::exists(donor + "/" + f)) fs::copy_file(donor + "/" + f, dir + "/" + f, fs::copy_options::overwrite_existing);
-  json resolved = cfg.resolved();
-  resolved["version"] = version();
-  write_file_atomic(dir + "/config.json", resolved.dump(2) + "\n");
+  write_cell_config(dir, cfg);
   write_file_atomic(dir + "/result.json", result.dump(2) + "\n");
-  for (const auto& e : fs::directory_iterator(dir))  // a partial run of its own is not needed
-    if (e.path().filename().string().rfind("ckpt_", 0) == 0) fs::remove(e.path());
+  remove_checkpoints(dir);  // a partial run of its own is not needed
   spdlog::info("cell {}: the same run as {} (run identity {}): its result is taken", cell.id, donor,
                run_identity(cfg).hash());
   return result;

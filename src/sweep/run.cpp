@@ -35,6 +35,18 @@ using json = nlohmann::json;
 
 std::string cell_dir(const std::string& out, const Cell& c) { return out + "/cells/" + c.id; }
 
+json axes_of(const Cell& c) {
+  json a = json::object();
+  for (const auto& [k, v] : c.axes) a[k] = v;
+  return a;
+}
+
+void write_cell_config(const std::string& dir, const Config& cfg) {
+  json resolved = cfg.resolved();
+  resolved["version"] = version();
+  write_file_atomic(dir + "/config.json", resolved.dump(2) + "\n");
+}
+
 const ImageSet& reference_set(const SweepPlan& plan) {
   static std::mutex m;
   static std::map<std::string, ImageSet> cache;
@@ -82,10 +94,6 @@ std::vector<std::string> checkpoints_in(const std::string& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-void remove_checkpoints(const std::string& dir) {
-  for (const auto& f : checkpoints_in(dir)) fs::remove(f);
 }
 
 // Where the cell's training stands: its final model (training done), its latest checkpoint
@@ -166,6 +174,10 @@ void run_sweep_distributed(const SweepPlan& plan, const std::string& out_dir, co
 
 }  // namespace
 
+void remove_checkpoints(const std::string& dir) {
+  for (const auto& f : checkpoints_in(dir)) fs::remove(f);
+}
+
 std::string config_mismatch(const SweepPlan& plan, const Cell& cell, const json& result) {
   const std::string had = result.value("config_hash", std::string()), want = cell_config(plan, cell).hash();
   return had == want ? "" : "hash " + (had.empty() ? std::string("none") : had) + ", the plan now gives " + want;
@@ -193,9 +205,7 @@ json finished_result(const SweepPlan& plan, const std::string& out_dir, const Ce
 
 json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_dir, const RunOptions& opt) {
   const std::string dir = cell_dir(out_dir, cell);
-  json axes = json::object();
-  for (const auto& [k, v] : cell.axes) axes[k] = v;
-  json result = {{"id", cell.id}, {"axes", axes}, {"version", version()}};
+  json result = {{"id", cell.id}, {"axes", axes_of(cell)}, {"version", version()}};
   const auto t0 = std::chrono::steady_clock::now();
   try {
     if (const std::string donor = find_donor(plan, cell, out_dir); !donor.empty())
@@ -234,9 +244,7 @@ json run_cell(const SweepPlan& plan, const Cell& cell, const std::string& out_di
     }
     result["checkpoint_every"] = plan.checkpoint_every;
     // config.json is the cell's config as the plan gives it (the one config_hash names).
-    json resolved = cfg.resolved();
-    resolved["version"] = version();
-    write_file_atomic(dir + "/config.json", resolved.dump(2) + "\n");
+    write_cell_config(dir, cfg);
 
     const auto t1 = std::chrono::steady_clock::now();
     json sampling = json::object();

@@ -10,6 +10,7 @@
 
 #include "qdiff/core/error.hpp"
 #include "qdiff/core/files.hpp"
+#include "internal.hpp"
 
 namespace qdiff::sweep {
 namespace fs = std::filesystem;
@@ -81,12 +82,6 @@ Times file_times(const fs::path& dir, const std::string& skip) {
     t.first = std::min(t.first, w), t.last = std::max(t.last, w);
   }
   return t;
-}
-
-json axes_of(const Cell& c) {
-  json a = json::object();
-  for (const auto& [k, v] : c.axes) a[k] = v;
-  return a;
 }
 
 // Cells that differ only in seed axes run alike: they share a group key.
