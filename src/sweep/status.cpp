@@ -152,10 +152,14 @@ void estimate(SweepStatus& s) {
   for (const auto& c : s.cells)
     if (c.state == CellState::Done) done.push_back(&c), done_by_group[group_key(c.axes)].push_back(&c);
   if (done.empty() || s.left() + s.count(CellState::Running) == 0) return;
-  auto mean = [](const std::vector<const CellProgress*>& v) {
-    double m = 0;
-    for (auto* c : v) m += c->seconds;
-    return m / static_cast<double>(v.size());
+  // The median, not the mean: a cell that ran beside other work (or was paused) takes hours
+  // instead of minutes, and one such cell would stretch every estimate made from the mean.
+  auto median = [](const std::vector<const CellProgress*>& v) {
+    std::vector<double> t;
+    for (auto* c : v) t.push_back(c->seconds);
+    std::sort(t.begin(), t.end());
+    const size_t h = t.size() / 2;
+    return t.size() % 2 ? t[h] : (t[h - 1] + t[h]) / 2;
   };
   auto ids = [](const std::vector<const CellProgress*>& v) {
     std::vector<std::string> out;
@@ -164,18 +168,18 @@ void estimate(SweepStatus& s) {
   };
   // basis text -> cells estimated from it
   std::map<std::string, int64_t> uses;
-  const std::string all_basis = "the mean of all " + std::to_string(done.size()) + " finished cells (" +
-                                format_duration(mean(done)) + "): " + id_list(ids(done));
+  const std::string all_basis = "the median of all " + std::to_string(done.size()) + " finished cells (" +
+                                format_duration(median(done)) + "): " + id_list(ids(done));
   double total = 0;
   for (auto& c : s.cells) {
     if (c.state != CellState::Left && c.state != CellState::Stale && c.state != CellState::Running) continue;
     const auto it = c.axes.empty() ? done_by_group.end() : done_by_group.find(group_key(c.axes));
     double per;
     if (it != done_by_group.end()) {
-      per = mean(it->second);
-      c.basis = "the mean of " + id_list(ids(it->second)) + " (same settings, another seed; " + format_duration(per) + ")";
+      per = median(it->second);
+      c.basis = "the median of " + id_list(ids(it->second)) + " (same settings, another seed; " + format_duration(per) + ")";
     } else {
-      per = mean(done);
+      per = median(done);
       c.basis = all_basis;
     }
     c.estimate = c.state == CellState::Running ? std::max(0.0, per - c.seconds) : per;
@@ -183,7 +187,7 @@ void estimate(SweepStatus& s) {
     ++uses[c.basis];
   }
   const int64_t unknown = s.left() - s.count(CellState::Left) - s.count(CellState::Stale);
-  if (unknown > 0) total += static_cast<double>(unknown) * mean(done), uses[all_basis] += unknown;
+  if (unknown > 0) total += static_cast<double>(unknown) * median(done), uses[all_basis] += unknown;
   s.parallel = std::max<int>(1, static_cast<int>(s.count(CellState::Running)));
   s.eta_seconds = total / s.parallel;
   for (const auto& [basis, n] : uses) s.eta_basis.push_back(std::to_string(n) + " cell(s) from " + basis);

@@ -103,8 +103,8 @@ TEST(SweepStatus, StatesProgressWallTimeAndEta) {
   ASSERT_EQ(s.eta_basis.size(), 2u);
   const std::string text = format_status(s);
   for (const char* want : {"done 2, failed 1, running 1, left 2", "training step 50/200 (25%)", "boom", "ETA 9m 30s",
-                           "2 cell(s) from the mean of n=4_seed=0 (same settings, another seed; 1m 40s)",
-                           "1 cell(s) from the mean of n=8_seed=0"})
+                           "2 cell(s) from the median of n=4_seed=0 (same settings, another seed; 1m 40s)",
+                           "1 cell(s) from the median of n=8_seed=0"})
     EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
 }
 
@@ -114,13 +114,30 @@ TEST(SweepStatus, WithoutTheSweepFileCountsFromPlanJson) {
   EXPECT_EQ(s.cells.size(), 4u) << "only the cell directories are known";
   EXPECT_EQ(s.planned, 6);
   EXPECT_EQ(s.left(), 2);
-  // cells not started and the running cell (no result.json: settings unknown) from the mean of
-  // all finished cells, 250 s: 2 * 250 + (250 - 30)
+  // cells not started and the running cell (no result.json: settings unknown) from the median of
+  // all finished cells (two: their mean), 250 s: 2 * 250 + (250 - 30)
   EXPECT_NEAR(s.eta_seconds, 720, 1.5);
   const std::string text = format_status(s);
   EXPECT_NE(text.find("give --config for their ids"), std::string::npos) << text;
-  EXPECT_NE(text.find("3 cell(s) from the mean of all 2 finished cells (4m 10s): n=4_seed=0, n=8_seed=0"),
+  EXPECT_NE(text.find("3 cell(s) from the median of all 2 finished cells (4m 10s): n=4_seed=0, n=8_seed=0"),
             std::string::npos) << text;
+}
+
+TEST(SweepStatus, OneSlowCellDoesNotStretchTheEta) {
+  Fixture f;
+  // n=8: seed 1 (failed before) now done in 420 s, seed 2 in 9000 s (it ran beside other work):
+  // the n=8 median is 420 s, not the mean 3273 s, and the n=4 cells left go by their own median
+  f.finish(4, 420, 50);
+  f.finish(5, 9000, 40);
+  const SweepStatus s = sweep_status(f.tmp.path(), &f.plan, f.now);
+  EXPECT_EQ(s.count(CellState::Done), 4);
+  EXPECT_NEAR(s.cells[2].estimate, 100, 1e-9);
+  EXPECT_NEAR(s.eta_seconds, 70 + 100, 1.5);
+  // without the sweep file every cell goes by the median of all finished cells, (100 + 400 + 420
+  // + 9000 sorted: 400 and 420) / 2 = 410 s, the running one less its 30 s; plan.json's 6 cells
+  // leave one cell unseen
+  const SweepStatus u = sweep_status(f.tmp.path(), nullptr, f.now);
+  EXPECT_NEAR(u.eta_seconds, (410 - 30) + 410, 1.5);
 }
 
 TEST(SweepStatus, StaleRerunAndTrainedCells) {
