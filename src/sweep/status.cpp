@@ -168,8 +168,9 @@ void estimate(SweepStatus& s) {
   };
   // basis text -> cells estimated from it
   std::map<std::string, int64_t> uses;
+  const double all_median = median(done);
   const std::string all_basis = "the median of all " + std::to_string(done.size()) + " finished cells (" +
-                                format_duration(median(done)) + "): " + id_list(ids(done));
+                                format_duration(all_median) + "): " + id_list(ids(done));
   double total = 0;
   for (auto& c : s.cells) {
     if (c.state != CellState::Left && c.state != CellState::Stale && c.state != CellState::Running) continue;
@@ -179,7 +180,7 @@ void estimate(SweepStatus& s) {
       per = median(it->second);
       c.basis = "the median of " + id_list(ids(it->second)) + " (same settings, another seed; " + format_duration(per) + ")";
     } else {
-      per = median(done);
+      per = all_median;
       c.basis = all_basis;
     }
     c.estimate = c.state == CellState::Running ? std::max(0.0, per - c.seconds) : per;
@@ -187,7 +188,7 @@ void estimate(SweepStatus& s) {
     ++uses[c.basis];
   }
   const int64_t unknown = s.left() - s.count(CellState::Left) - s.count(CellState::Stale);
-  if (unknown > 0) total += static_cast<double>(unknown) * median(done), uses[all_basis] += unknown;
+  if (unknown > 0) total += static_cast<double>(unknown) * all_median, uses[all_basis] += unknown;
   s.parallel = std::max<int>(1, static_cast<int>(s.count(CellState::Running)));
   s.eta_seconds = total / s.parallel;
   for (const auto& [basis, n] : uses) s.eta_basis.push_back(std::to_string(n) + " cell(s) from " + basis);

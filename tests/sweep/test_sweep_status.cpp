@@ -125,8 +125,8 @@ TEST(SweepStatus, WithoutTheSweepFileCountsFromPlanJson) {
 
 TEST(SweepStatus, OneSlowCellDoesNotStretchTheEta) {
   Fixture f;
-  // n=8: seed 1 (failed before) now done in 420 s, seed 2 in 9000 s (it ran beside other work):
-  // the n=8 median is 420 s, not the mean 3273 s, and the n=4 cells left go by their own median
+  // n=8: seed 1 (failed before) now done in 420 s, seed 2 in 9000 s (it ran beside other work).
+  // With the sweep file no n=8 cell is left, and the n=4 cells go by their seed-mate (100 s):
   f.finish(4, 420, 50);
   f.finish(5, 9000, 40);
   const SweepStatus s = sweep_status(f.tmp.path(), &f.plan, f.now);
@@ -134,8 +134,8 @@ TEST(SweepStatus, OneSlowCellDoesNotStretchTheEta) {
   EXPECT_NEAR(s.cells[2].estimate, 100, 1e-9);
   EXPECT_NEAR(s.eta_seconds, 70 + 100, 1.5);
   // without the sweep file every cell goes by the median of all finished cells, (100 + 400 + 420
-  // + 9000 sorted: 400 and 420) / 2 = 410 s, the running one less its 30 s; plan.json's 6 cells
-  // leave one cell unseen
+  // + 9000 sorted: 400 and 420) / 2 = 410 s (their mean would be 2480 s), the running one less its
+  // 30 s; plan.json's 6 cells leave one cell unseen
   const SweepStatus u = sweep_status(f.tmp.path(), nullptr, f.now);
   EXPECT_NEAR(u.eta_seconds, (410 - 30) + 410, 1.5);
 }
