@@ -40,7 +40,16 @@ if [[ -n $protocol ]]; then
     n=$((n + 1))
   done < <(find "$protocol" -mindepth 3 -maxdepth 3 \( -name 'eval_*.json' -o -name config.json \) -print0)
   ((n > 0)) || { echo "study_collect.sh: no eval_*.json under $protocol/<dataset>/<run>/" >&2; exit 1; }
-  [[ -f $protocol/protocol_run.json ]] && cp "$protocol/protocol_run.json" "$to/"
+  # The record of starts: lines not yet in the committed list are appended (a run directory written
+  # by an older script holds one start, as protocol_run.json).
+  starts=$(mktemp)
+  [[ -f $protocol/protocol_runs.jsonl ]] && cat "$protocol/protocol_runs.jsonl" >>"$starts"
+  [[ -f $protocol/protocol_run.json ]] && { tr -d '\n' <"$protocol/protocol_run.json" | sed 's/,  */, /g'; echo; } >>"$starts"
+  while IFS= read -r line; do
+    [[ -n $line ]] || continue
+    grep -qxF -- "$line" "$to/protocol_runs.jsonl" 2>/dev/null || echo "$line" >>"$to/protocol_runs.jsonl"
+  done <"$starts"
+  rm -f "$starts"
   echo "study_collect.sh: copied $n files into $to"
   exit 0
 fi

@@ -121,10 +121,11 @@ job_list() {
 
 if ((list)); then job_list; exit 0; fi
 mkdir -p "$out"
-{
-  echo "{\"binary\": \"$("$qdiff" --version)\", \"commit\": \"$(git -C "$(dirname "$qdiff")/.." rev-parse HEAD 2>/dev/null || echo unknown)\","
-  echo " \"started\": \"$(date -u +%FT%TZ)\", \"jobs\": $jobs, \"threads_per_job\": 1}"
-} >"$out/protocol_run.json"
+# One line per start, appended: a protocol measured across interruptions keeps every start's binary,
+# commit, time and job count (a restart may use another job count or data set list).
+printf '{"binary": "%s", "commit": "%s", "started": "%s", "jobs": %d, "threads_per_job": 1, "datasets": "%s", "recipes": "%s"}\n' \
+  "$("$qdiff" --version)" "$(git -C "$(dirname "$qdiff")/.." rev-parse HEAD 2>/dev/null || echo unknown)" \
+  "$(date -u +%FT%TZ)" "$jobs" "$datasets" "$recipes" >>"$out/protocol_runs.jsonl"
 export -f train_run evaluate curve_job sampler_job ref_args recipe_sets ckpt steps_of curve_of sampler_step_of
 export qdiff out
 job_list | xargs -P "$jobs" -I{} bash -c '{} || echo "job failed: {}" >&2'
