@@ -470,6 +470,7 @@ TEST(Layers, FloatConvBackwardMatchesDouble) {
   check_float_backward_matches_double<Conv2d>(3, 17, 4, 2, 1, 8, 10);  // stride 2, even kernel
   check_float_backward_matches_double<Conv2d>(4, 16, 3, 3, 0, 7, 10);  // stride 3, no padding
   check_float_backward_matches_double<Conv2d>(3, 16, 3, 2, 1, 5, 1);   // stride 2, one column
+  check_float_backward_matches_double<Conv2d>(4, 48, 3, 1, 1, 9, 11);  // 16 x 16 transposes of dy and their tails
   check_float_backward_matches_double<ConvTranspose2d>(20, 5, 2, 2, 0, 5);
   check_float_backward_matches_double<ConvTranspose2d>(5, 18, 3, 2, 1, 5);
   check_float_backward_matches_double<ConvTranspose2d>(16, 6, 4, 2, 1, 4, 7);  // H != W
