@@ -201,7 +201,11 @@ void draw_line_plot(Surface& cv, const std::string& path, const std::vector<Seri
   }
   cv.line(L, B, R, B, black);
   cv.line(L, T, L, B, black);
-  cv.text((L + R) / 2.0 - text_width(opt.title, 2.0) / 2.0, 10, opt.title, black, 2.0);
+  {  // the title over the plot area, shrunk to fit it (a long title would run off the canvas)
+    const int room = opt.width - 8 - L;
+    const double scale = std::min(2.0, room / std::max(1.0, double(text_width(opt.title, 1.0))));
+    cv.text(L + (room - text_width(opt.title, scale)) / 2.0, 10, opt.title, black, scale);
+  }
   cv.text((L + R) / 2.0 - text_width(opt.xlabel) / 2.0, B + 30, opt.xlabel, black);
   cv.text(8, T - 22, opt.ylabel, black);
 

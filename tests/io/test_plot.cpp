@@ -35,3 +35,26 @@ TEST(Plot, NothingToDrawIsAnError) {
   Series s{"nan", {1, 2}, {NAN, INFINITY}, {}, palette_colour(0), false};
   EXPECT_THROW(write_line_plot(tmp.file("p.png"), {s}, {}), InvalidArgument);
 }
+
+// A title longer than the canvas is shrunk to fit: it is drawn (black pixels above the plot area,
+// right of the y label) and none of it runs into the right edge.
+TEST(Plot, LongTitleFitsTheCanvas) {
+  qdiff::test::TempDir tmp;
+  Series s{"fid", {500, 1000, 2000, 4000}, {53, 38, 33, 25}, {}, palette_colour(0), false};
+  const std::string title = "retinamnist: FID vs training steps (N = 100, DDIM-50, 1000 samples), quantum and classical";
+  PlotOptions opt{title, "training steps", "FID", 400, 300, false, false};
+  write_line_plot(tmp.file("p.png"), {s}, opt);
+  int w, h, c;
+  unsigned char* px = stbi_load(tmp.file("p.png").c_str(), &w, &h, &c, 3);
+  ASSERT_NE(px, nullptr);
+  auto black = [&](int x, int y) { const unsigned char* p = px + 3 * (y * w + x); return p[0] < 60 && p[1] < 60 && p[2] < 60; };
+  int drawn = 0, at_edge = 0;
+  for (int y = 0; y < 38; ++y)
+    for (int x = 0; x < w; ++x) {
+      drawn += x > 80 && black(x, y);
+      at_edge += x >= w - 6 && black(x, y);
+    }
+  EXPECT_GT(drawn, 50);
+  EXPECT_EQ(at_edge, 0);
+  stbi_image_free(px);
+}
