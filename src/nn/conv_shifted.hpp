@@ -210,7 +210,7 @@ inline void forward(const Geometry& g, Precision prec, float* y, const float* x,
 // r[i][j] <- r[j][i] for a 16 x 16 block of floats held in 16 registers.
 inline void transpose16(__m512 r[16]) {
   __m512 t[16], u[16];
-  for (int i = 0; i < 16; i += 2) {  // t[i]: rows i, i+1 interleaved by element (pairs 0,1 / 4,5 / .. of each lane)
+  for (int i = 0; i < 16; i += 2) {  // per 128-bit lane: t[i] = elements 0-1 of rows i, i+1 interleaved, t[i+1] = 2-3
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
   }
