@@ -305,12 +305,19 @@ void run_sweep(const SweepPlan& plan, const std::string& out_dir, const RunOptio
                           " cells of sweep " + plan.name + " (qdiff sweep --list shows their ids)");
   check_cells(plan);
   make_dirs(out_dir);
-  if (Distributed::is_root())
-    write_file_atomic(out_dir + "/plan.json", json({{"name", plan.name}, {"base", plan.base_config}, {"set", plan.set},
-                                                    {"strategies", plan.strategies}, {"eval", plan.eval},
-                                                    {"checkpoint_every", plan.checkpoint_every},
-                                                    {"reuse", plan.reuse}, {"cells", plan.cells.size()}, {"version", version()}})
-                                                  .dump(2) + "\n");
+  if (Distributed::is_root()) {
+    json record = {{"name", plan.name}, {"base", plan.base_config}, {"set", plan.set}, {"strategies", plan.strategies},
+                   {"eval", plan.eval}, {"checkpoint_every", plan.checkpoint_every}, {"reuse", plan.reuse},
+                   {"cells", plan.cells.size()}, {"version", version()}};
+    if (!opt.cells.empty()) {  // what --status counts as planned: the cells this run may run
+      json ids = json::array();
+      for (const auto& c : plan.cells)
+        if (cell_selected(opt.cells, c.id)) ids.push_back(c.id);
+      record["selection"] = opt.cells;
+      record["selected"] = ids;
+    }
+    write_file_atomic(out_dir + "/plan.json", record.dump(2) + "\n");
+  }
   if (Distributed::size() > 1) return run_sweep_distributed(plan, out_dir, opt);
   std::vector<bool> finished;  // or not selected
   for (const auto& c : plan.cells)

@@ -203,22 +203,39 @@ SweepStatus sweep_status(const std::string& dir, const SweepPlan* plan, fs::file
   s.dir = dir;
   const fs::path cells_dir = fs::path(dir) / "cells";
   const json plan_file = read_json(fs::path(dir) / "plan.json");
+  // A run limited by --cells recorded the ids it selected: only those are planned.
+  std::vector<std::string> selected;
+  const bool limited = plan_file.is_object() && plan_file.contains("selected") && plan_file["selected"].is_array();
+  if (limited)
+    for (const auto& id : plan_file["selected"])
+      if (id.is_string()) selected.push_back(id.get<std::string>());
+  auto is_selected = [&](const std::string& id) {
+    return !limited || std::find(selected.begin(), selected.end(), id) != selected.end();
+  };
+  const std::string selection =
+      limited ? "; --cells '" + plan_file.value("selection", std::string()) + "' selected " + std::to_string(selected.size()) : "";
   if (plan) {
-    s.planned = static_cast<int64_t>(plan->cells.size());
-    s.plan_source = "the sweep file (" + std::to_string(s.planned) + " cells)";
+    s.planned = std::count_if(plan->cells.begin(), plan->cells.end(), [&](const Cell& c) { return is_selected(c.id); });
+    s.plan_source = "the sweep file (" + std::to_string(plan->cells.size()) + " cells" + selection + ")";
   } else if (plan_file.is_object() && plan_file.contains("cells") && plan_file["cells"].is_number_integer()) {
-    s.planned = plan_file["cells"].get<int64_t>();
-    s.plan_source = (fs::path(dir) / "plan.json").string() + " (" + std::to_string(s.planned) + " cells; give --config for their ids)";
+    const int64_t all = plan_file["cells"].get<int64_t>();
+    s.planned = limited ? static_cast<int64_t>(selected.size()) : all;
+    s.plan_source = (fs::path(dir) / "plan.json").string() + " (" + std::to_string(all) + " cells" + selection +
+                    (limited ? "" : "; give --config for their ids") + ")";
   } else {
     s.plan_source = "the cell directories only (no plan.json, no --config: cells not started are not known)";
   }
   if (!fs::is_directory(cells_dir, ec) && !plan_file.is_object())
     throw FileError(dir, "not a sweep output directory (neither cells/ nor plan.json)");
 
-  // Known cells in plan order, then directories the plan does not name (sorted).
+  // Known cells in plan order (or the run's selection), then directories the plan does not name (sorted).
   std::vector<std::pair<std::string, const Cell*>> order;
-  if (plan)
-    for (const auto& c : plan->cells) order.emplace_back(c.id, &c);
+  if (plan) {
+    for (const auto& c : plan->cells)
+      if (is_selected(c.id)) order.emplace_back(c.id, &c);
+  } else {
+    for (const auto& id : selected) order.emplace_back(id, nullptr);
+  }
   std::vector<std::string> extra;
   if (fs::is_directory(cells_dir, ec))
     for (const auto& e : fs::directory_iterator(cells_dir, ec))

@@ -53,6 +53,11 @@ TEST(SweepCells, OneCellRerunAloneGivesTheNumbersTheGridGaveIt) {
   EXPECT_TRUE(sweep::cell_selected("", "anything"));
   sweep::run_sweep(plan, rerun.path(), glob);
   EXPECT_EQ(result_of(rerun.path(), "n=4_seed=0")["metrics"], result_of(grid.path(), "n=4_seed=0")["metrics"]);
+  // plan.json records the selection (what `--status` counts as planned); a whole run records none
+  const json recorded = json::parse(read_file_text(rerun.file("plan.json")));
+  EXPECT_EQ(recorded["selection"], "n=4_*");
+  EXPECT_EQ(recorded["selected"], json({"n=4_seed=0", "n=4_seed=1"}));
+  EXPECT_FALSE(json::parse(read_file_text(grid.file("plan.json"))).contains("selected"));
 
   sweep::RunOptions none;
   none.cells = "n=16_*";

@@ -163,6 +163,28 @@ TEST(SweepStatus, StaleRerunAndTrainedCells) {
   EXPECT_NE(format_status(s).find("trained, sampling and evaluating"), std::string::npos);
 }
 
+TEST(SweepStatus, ARunLimitedByCellsPlansOnlyItsSelection) {
+  Fixture f;
+  // `qdiff sweep --cells 'n=4*'` records its selection in plan.json: the n=4 cells only. The n=8
+  // directories that exist (done, failed) still show; the n=8 cell never started is not left.
+  json ids = json::array();
+  for (size_t i : {0, 1, 2}) ids.push_back(f.plan.cells[i].id);
+  f.write(f.tmp.file("plan.json"), json({{"name", "t"}, {"cells", 6}, {"selection", "n=4*"}, {"selected", ids}}).dump(), 900);
+  for (const SweepPlan* plan : {static_cast<const SweepPlan*>(&f.plan), static_cast<const SweepPlan*>(nullptr)}) {
+    const SweepStatus s = sweep_status(f.tmp.path(), plan, f.now);
+    EXPECT_EQ(s.planned, 3);
+    EXPECT_EQ(s.count(CellState::Done), 2);
+    EXPECT_EQ(s.count(CellState::Running), 1);
+    EXPECT_EQ(s.left(), 1) << "only n=4 seed 2";
+    const std::string text = format_status(s);
+    EXPECT_NE(text.find("--cells 'n=4*' selected 3"), std::string::npos) << text;
+    EXPECT_NE(text.find("left 1"), std::string::npos) << text;
+    // with the sweep file the n=4 cells go by their seed-mate (100 s); without it by the median
+    // of all finished cells (250 s), and the selection names the cell not started
+    EXPECT_NEAR(s.eta_seconds, plan ? 70 + 100 : (250 - 30) + 250, 1.5) << text;
+  }
+}
+
 TEST(SweepStatus, FinishedSweepAndBadDirectories) {
   Fixture f;
   for (size_t i : {1, 2, 4, 5}) f.finish(i, 50, 50);
