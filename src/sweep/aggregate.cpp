@@ -3,6 +3,7 @@
 // and metric-vs-N figures (PNG and SVG) with error bars and the floor.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -204,6 +205,92 @@ std::string figures(const SweepPlan& plan, const std::string& out_dir, const std
   return md.str() + "\n";
 }
 
+// The table a README shows: FID per N (and per value of the other axes), each arm's mean +- std
+// over the seeds that finished (with their count when some are missing), the training-set floor,
+// and the first arm against each other one, paired by seed. "" unless the plan varies the
+// bottleneck and N.
+std::string summary_markdown(const SweepPlan& plan, const std::vector<json>& results, const std::vector<PairedLine>& lines) {
+  const auto& names = plan.axis_names;
+  const auto has = [&](const char* a) { return std::find(names.begin(), names.end(), a) != names.end(); };
+  if (!has("data.n") || !has("model.bottleneck") || lines.empty()) return "";
+  std::vector<std::string> arms;
+  for (const auto& c : plan.cells)
+    for (const auto& [k, v] : c.axes)
+      if (k == "model.bottleneck" && std::find(arms.begin(), arms.end(), value_text(v)) == arms.end())
+        arms.push_back(value_text(v));
+  const std::string first = lines[0].arm_a;
+  const Metric& fid = sweep_metrics()[0];
+  // rows: the other axes' values as text (as paired.cpp writes them) and N, in plan order
+  std::vector<std::pair<std::string, json>> rows;
+  std::map<std::string, std::map<std::string, std::vector<double>>> values;  // row -> arm -> FIDs
+  std::map<std::string, int64_t> planned_seeds;                              // row + arm -> cells
+  std::map<std::string, double> floor_of;                                    // row -> floor FID
+  for (const auto& r : results) {
+    const json& ax = r["axes"];
+    std::string others;
+    for (const auto& a : names)
+      if (a != "model.bottleneck" && a != "train.seed" && a != "data.n")
+        others += (others.empty() ? "" : ", ") + a + "=" + value_text(ax[a]);
+    const std::string key = others + "\x1f" + ax["data.n"].dump(), arm = value_text(ax["model.bottleneck"]);
+    if (std::none_of(rows.begin(), rows.end(), [&](const auto& x) { return x.first + "\x1f" + x.second.dump() == key; }))
+      rows.emplace_back(others, ax["data.n"]);
+    ++planned_seeds[key + "\x1f" + arm];
+    if (const double v = metric_of(r, fid); std::isfinite(v)) values[key][arm].push_back(v);
+    if (const double f = floor_fid(r); std::isfinite(f)) floor_of[key] = f;
+  }
+  const bool other_axes = !rows.empty() && !rows[0].first.empty();
+  std::ostringstream md;
+  md << "\n## Summary: FID per N\n\nEach arm's FID, mean +- std over the seeds that finished (their count when "
+     << "some have not); the training-set floor; " << first << " - each other arm paired by seed: mean difference "
+     << "[95% t interval], p of the paired t-test and Holm p (across the values of N that have pairs); significant: "
+     << "Holm p < 0.05. Details below.\n";
+  const auto ok = std::count_if(results.begin(), results.end(), [](const json& r) { return status_of(r) == "ok"; });
+  if (ok < static_cast<std::ptrdiff_t>(results.size()))
+    md << "\n**Interim**: " << ok << " of " << results.size() << " cells finished. Holm's correction covers only the "
+       << "values of N with pairs so far, so a difference marked significant here may not stay so when the grid is "
+       << "complete.\n";
+  md << "\n| N |" << (other_axes ? " other axes |" : "");
+  for (const auto& a : arms) md << " " << a << " |";
+  md << " floor |";
+  for (const auto& a : arms)
+    if (a != first) md << " " << first << " - " << a << " [95% CI], p (Holm p) |";
+  md << "\n|";
+  for (size_t i = 0; i < 2 + other_axes + 2 * arms.size() - 1; ++i) md << "---|";
+  md << "\n";
+  for (const auto& [others, n] : rows) {
+    const std::string key = others + "\x1f" + n.dump();
+    md << "| " << value_text(n) << " |" << (other_axes ? " " + others + " |" : "");
+    for (const auto& a : arms) {
+      const std::vector<double>& v = values[key][a];
+      const int64_t planned = planned_seeds[key + "\x1f" + a];
+      if (v.empty()) {
+        md << (planned ? " (0/" + std::to_string(planned) + ") |" : " - |");
+        continue;
+      }
+      const auto mi = eval::mean_interval(v);
+      md << " " << fmt(mi.mean) << (v.size() > 1 ? " +- " + fmt(mi.std, 2) : "");
+      if (static_cast<int64_t>(v.size()) < planned) md << " (" << v.size() << "/" << planned << ")";
+      md << " |";
+    }
+    md << " " << (floor_of.count(key) ? fmt(floor_of[key]) : "-") << " |";
+    for (const auto& a : arms) {
+      if (a == first) continue;
+      const auto it = std::find_if(lines.begin(), lines.end(), [&](const PairedLine& l) {
+        return l.metric == fid.name && l.arm_b == a && l.others == others && l.n == n;
+      });
+      if (it == lines.end() || it->stats.n < 2) {
+        md << " - |";
+        continue;
+      }
+      const auto& st = it->stats;
+      md << " " << (st.mean_diff > 0 ? "+" : "") << fmt(st.mean_diff, 3) << " [" << fmt(st.lo, 3) << ", " << fmt(st.hi, 3)
+         << "], " << fmt(st.p, 2) << " (" << fmt(it->holm, 2) << ")" << (it->holm < 0.05 ? " **significant**" : "") << " |";
+    }
+    md << "\n";
+  }
+  return md.str();
+}
+
 }  // namespace
 
 const std::vector<Metric>& sweep_metrics() {
@@ -252,6 +339,7 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
     if (!groups.count(key)) order.push_back(key);
     groups[key].push_back(&r);
   }
+  std::string summary;  // filled with the bottleneck comparison, placed first
   std::ostringstream md;
   md << "# Sweep " << plan.name << "\n\nMean +- std over seeds (95% t interval in brackets); " << results.size()
      << " cells. Lower FID/KID is better; higher precision/recall is better; class entropy (of the predicted-class "
@@ -293,13 +381,16 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
     const PairedReport paired = paired_comparisons(plan, results, axis);
     md << paired.markdown;
     if (!paired.csv.empty()) write_file_atomic(out_dir + "/" + paired_csv_name(axis), paired.csv);
+    if (axis == "model.bottleneck") summary = summary_markdown(plan, results, paired.lines);
   }
 
   if (std::find(group_axes.begin(), group_axes.end(), "data.n") != group_axes.end())
     md << figures(plan, out_dir, group_axes, order, groups, stats);
   else
     md << "\nNo plots: they show metrics against data.n, which this sweep does not vary.\n";
-  write_file_atomic(out_dir + "/results.md", md.str());
+  std::string text = md.str();
+  if (!summary.empty()) text.insert(text.find("\n\n") + 1, summary);  // after the title
+  write_file_atomic(out_dir + "/results.md", text);
   spdlog::info("wrote {0}/results.csv, {0}/results.md, paired comparisons and figures", out_dir);
 }
 

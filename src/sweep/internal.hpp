@@ -2,11 +2,13 @@
 // config, the plan's reference set and evaluation options, the training-set floor.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "qdiff/core/config.hpp"
 #include "qdiff/eval/evaluate.hpp"
+#include "qdiff/eval/stats.hpp"
 #include "qdiff/io/dataset.hpp"
 #include "qdiff/sweep/sweep.hpp"
 
@@ -71,9 +73,18 @@ std::string fmt(double v, int prec = 4);  // "%.*g", "-" for NaN/Inf
 std::string value_text(const nlohmann::json& v);  // strings unquoted
 
 // ---- paired comparisons of the bottleneck arms ---------------------------------------------
+// One comparison: arm_a - arm_b for one metric at one N and values of the remaining axes.
+struct PairedLine {
+  std::string metric, arm_a, arm_b;
+  std::string others;  // the remaining axes as text, "strategy=gaussian" ("" when none)
+  nlohmann::json n;    // the data.n value (null without that axis)
+  eval::PairedComparison stats;
+  double holm = NAN;   // p adjusted by Holm's method across N
+};
 struct PairedReport {
   std::string markdown;  // tables and the plain reading ("" when the plan has no bottleneck axis)
   std::string csv;       // every comparison and metric (header included)
+  std::vector<PairedLine> lines;
 };
 // Pairs the values of `axis` (model.bottleneck: the arms) by every other axis (seed, N,
 // strategy, ...), compares the first value ("quantum" when present, else the axis's first) with

@@ -169,6 +169,7 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& 
         << fmt(r.holm, 6) << "," << (r.holm < kAlpha ? "yes" : "no") << "\n";
   }
   rep.csv = csv.str();
+  for (const auto& r : rows) rep.lines.push_back({r.metric->name, r.arm_a, r.arm_b, r.others, r.n, r.stats, r.holm});
 
   std::ostringstream md;
   md << "\n## Paired comparisons of " << (axis == "model.bottleneck" ? std::string("the bottleneck arms") : "the values of `" + axis + "`")

@@ -114,6 +114,23 @@ TEST(SweepStats, PairedComparisonsHolmAndReadingMatchHandValues) {
   EXPECT_NE(line4.find("**not significant**"), std::string::npos) << line4;
   // |1.75| < pooled seed std sqrt((59/12 + 5/3) / 2) = 1.81
   EXPECT_NE(line4.find("smaller than the seed-to-seed spread"), std::string::npos) << line4;
+
+  // The summary table comes first: per N each arm's mean +- std, then the paired differences.
+  const auto summary = md.find("## Summary: FID per N");
+  ASSERT_NE(summary, std::string::npos) << md;
+  EXPECT_LT(summary, md.find("## Training-set floor"));
+  const auto row8 = md.find("| 8 | 21.25 +- 2.6 | 10.5 +- 1.3 | 11.5 +- 1.3 |", summary);
+  ASSERT_NE(row8, std::string::npos) << md;
+  const std::string line8 = md.substr(row8, md.find('\n', row8) - row8);
+  EXPECT_NE(line8.find("| +10.8 ["), std::string::npos) << line8;
+  EXPECT_NE(line8.find("], 0.011 (0.021) **significant** |"), std::string::npos) << line8;
+  // a seed that has not finished: the arm's count shows, and its pair drops out
+  ASSERT_TRUE(std::filesystem::remove(tmp.file("cells/n=4_bottleneck=quantum_seed=3/result.json")));
+  sweep::aggregate(plan, tmp.path());
+  const std::string md2 = read_file_text(tmp.file("results.md"));
+  EXPECT_NE(md2.find("| 4 | 10.33 +- 1.5 (3/4) | 9.5 +- 1.3 |"), std::string::npos) << md2;
+  EXPECT_NE(md2.find("**Interim**: 23 of 24 cells finished"), std::string::npos) << md2;
+  EXPECT_EQ(md.find("**Interim**"), std::string::npos) << "every cell finished";
 }
 
 TEST(SweepStats, FloorIsTheTrainingImagesRepeatedAndCellsGetTheirRatio) {
