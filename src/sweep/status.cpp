@@ -115,6 +115,7 @@ CellProgress read_cell(const fs::path& dir, const std::string& id, const SweepPl
                           r.is_object() && r.value("status", std::string()) != "ok";
   if (r.is_object() && !runs_again) {
     c.seconds = r.value("wall_seconds", 0.0);
+    c.reused = !r.value("reused_from", std::string()).empty();
     if (r.contains("axes") && r["axes"].is_object()) c.axes = r["axes"];
     const bool ok = r.value("status", std::string()) == "ok";
     c.state = ok ? CellState::Done : CellState::Failed;
@@ -149,8 +150,8 @@ CellProgress read_cell(const fs::path& dir, const std::string& id, const SweepPl
 void estimate(SweepStatus& s) {
   std::map<std::string, std::vector<const CellProgress*>> done_by_group;
   std::vector<const CellProgress*> done;
-  for (const auto& c : s.cells)
-    if (c.state == CellState::Done) done.push_back(&c), done_by_group[group_key(c.axes)].push_back(&c);
+  for (const auto& c : s.cells)  // a result taken from another run took no time here: not a basis
+    if (c.state == CellState::Done && !c.reused) done.push_back(&c), done_by_group[group_key(c.axes)].push_back(&c);
   if (done.empty() || s.left() + s.count(CellState::Running) == 0) return;
   // The median, not the mean: a cell that ran beside other work (or was paused) takes hours
   // instead of minutes, and one such cell would stretch every estimate made from the mean.
@@ -274,7 +275,10 @@ SweepStatus sweep_status(const std::string& dir, const SweepPlan* plan, fs::file
 std::string format_status(const SweepStatus& s) {
   std::ostringstream o;
   o << "sweep " << s.dir << " (plan: " << s.plan_source << ")\n";
-  o << "  done " << s.count(CellState::Done) << ", failed " << s.count(CellState::Failed) << ", running "
+  const auto reused = std::count_if(s.cells.begin(), s.cells.end(), [](const CellProgress& c) { return c.reused; });
+  o << "  done " << s.count(CellState::Done);
+  if (reused) o << " (" << reused << " taken from other runs)";
+  o << ", failed " << s.count(CellState::Failed) << ", running "
     << s.count(CellState::Running) << ", left " << s.left();
   if (s.count(CellState::Stale)) o << " (of which " << s.count(CellState::Stale) << " stale: finished under another config)";
   o << "\n  wall time so far " << format_duration(s.wall_seconds) << " (first cell start to "

@@ -140,6 +140,24 @@ TEST(SweepStatus, OneSlowCellDoesNotStretchTheEta) {
   EXPECT_NEAR(u.eta_seconds, (410 - 30) + 410, 1.5);
 }
 
+TEST(SweepStatus, ResultsTakenFromOtherRunsAreNoBasisForTheEta) {
+  Fixture f;
+  // n=4 seed 2 and n=8 seed 2 taken from another run (a sweep's "reuse"): done, 0 s of their own
+  for (size_t i : {2, 5}) {
+    const json r = {{"id", f.plan.cells[i].id}, {"status", "ok"}, {"wall_seconds", 0.0}, {"axes", f.axes(i)},
+                    {"config_hash", hash_of(f.plan, f.plan.cells[i])}, {"reused_from", "runs/other/cells/x"}};
+    f.write(f.cell(i) + "/result.json", r.dump(), 60);
+  }
+  for (const SweepPlan* plan : {static_cast<const SweepPlan*>(&f.plan), static_cast<const SweepPlan*>(nullptr)}) {
+    const SweepStatus s = sweep_status(f.tmp.path(), plan, f.now);
+    EXPECT_EQ(s.count(CellState::Done), 4);
+    // only the running cell is left to estimate: from its seed-mate (100 s), or without the sweep
+    // file from the median of the two cells that ran here (250 s), never from the 0 s copies
+    EXPECT_NEAR(s.eta_seconds, plan ? 70 : 220, 1.5) << format_status(s);
+    EXPECT_NE(format_status(s).find("done 4 (2 taken from other runs)"), std::string::npos) << format_status(s);
+  }
+}
+
 TEST(SweepStatus, StaleRerunAndTrainedCells) {
   Fixture f;
   // the plan now trains longer: the finished cells are stale and count as left
