@@ -212,13 +212,14 @@ std::string figures(const SweepPlan& plan, const std::string& out_dir, const std
 std::string summary_markdown(const SweepPlan& plan, const std::vector<json>& results, const std::vector<PairedLine>& lines) {
   const auto& names = plan.axis_names;
   const auto has = [&](const char* a) { return std::find(names.begin(), names.end(), a) != names.end(); };
-  if (!has("data.n") || !has("model.bottleneck") || lines.empty()) return "";
+  if (!has("data.n") || !has("model.bottleneck")) return "";
   std::vector<std::string> arms;
   for (const auto& c : plan.cells)
     for (const auto& [k, v] : c.axes)
       if (k == "model.bottleneck" && std::find(arms.begin(), arms.end(), value_text(v)) == arms.end())
         arms.push_back(value_text(v));
-  const std::string first = lines[0].arm_a;
+  if (arms.empty()) return "";
+  const std::string first = std::find(arms.begin(), arms.end(), "quantum") != arms.end() ? "quantum" : arms[0];  // as paired.cpp
   const Metric& fid = sweep_metrics()[0];
   // rows: the other axes' values as text (as paired.cpp writes them) and N, in plan order
   std::vector<std::pair<std::string, json>> rows;
@@ -247,7 +248,7 @@ std::string summary_markdown(const SweepPlan& plan, const std::vector<json>& res
   const auto ok = std::count_if(results.begin(), results.end(), [](const json& r) { return status_of(r) == "ok"; });
   if (ok < static_cast<std::ptrdiff_t>(results.size()))
     md << "\n**Interim**: " << ok << " of " << results.size() << " cells finished. Holm's correction covers only the "
-       << "values of N with pairs so far, so a difference marked significant here may not stay so when the grid is "
+       << "values of N with pairs so far, so a difference marked significant here may not stay so when the sweep is "
        << "complete.\n";
   md << "\n| N |" << (other_axes ? " other axes |" : "");
   for (const auto& a : arms) md << " " << a << " |";
