@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "internal.hpp"
@@ -213,28 +214,21 @@ std::string summary_markdown(const SweepPlan& plan, const std::vector<json>& res
   const auto& names = plan.axis_names;
   const auto has = [&](const char* a) { return std::find(names.begin(), names.end(), a) != names.end(); };
   if (!has("data.n") || !has("model.bottleneck")) return "";
-  std::vector<std::string> arms;
-  for (const auto& c : plan.cells)
-    for (const auto& [k, v] : c.axes)
-      if (k == "model.bottleneck" && std::find(arms.begin(), arms.end(), value_text(v)) == arms.end())
-        arms.push_back(value_text(v));
+  const std::vector<std::string> arms = axis_values(plan, "model.bottleneck");
   if (arms.empty()) return "";
-  const std::string first = std::find(arms.begin(), arms.end(), "quantum") != arms.end() ? "quantum" : arms[0];  // as paired.cpp
+  const std::string first = reference_arm(arms);
   const Metric& fid = sweep_metrics()[0];
-  // rows: the other axes' values as text (as paired.cpp writes them) and N, in plan order
+  // rows: the other axes' values as text (others_text, as the paired lines have them) and N, in plan order
   std::vector<std::pair<std::string, json>> rows;
+  std::set<std::string> seen;  // row keys
   std::map<std::string, std::map<std::string, std::vector<double>>> values;  // row -> arm -> FIDs
   std::map<std::string, int64_t> planned_seeds;                              // row + arm -> cells
   std::map<std::string, double> floor_of;                                    // row -> floor FID
   for (const auto& r : results) {
     const json& ax = r["axes"];
-    std::string others;
-    for (const auto& a : names)
-      if (a != "model.bottleneck" && a != "train.seed" && a != "data.n")
-        others += (others.empty() ? "" : ", ") + a + "=" + value_text(ax[a]);
+    const std::string others = others_text(names, ax, "model.bottleneck");
     const std::string key = others + "\x1f" + ax["data.n"].dump(), arm = value_text(ax["model.bottleneck"]);
-    if (std::none_of(rows.begin(), rows.end(), [&](const auto& x) { return x.first + "\x1f" + x.second.dump() == key; }))
-      rows.emplace_back(others, ax["data.n"]);
+    if (seen.insert(key).second) rows.emplace_back(others, ax["data.n"]);
     ++planned_seeds[key + "\x1f" + arm];
     if (const double v = metric_of(r, fid); std::isfinite(v)) values[key][arm].push_back(v);
     if (const double f = floor_fid(r); std::isfinite(f)) floor_of[key] = f;

@@ -92,6 +92,12 @@ struct PairedReport {
 // comparison, metric and remaining axes. Empty when the plan has no such axis.
 PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<nlohmann::json>& results,
                                 const std::string& axis = "model.bottleneck");
+// The distinct values of `axis` over the plan's cells, in plan order.
+std::vector<std::string> axis_values(const SweepPlan& plan, const std::string& axis);
+// The arm the others are compared with: "quantum" when present, else the first ("" when none).
+std::string reference_arm(const std::vector<std::string>& arms);
+// The axes other than `axis`, the seed and data.n, as "a=v, b=w" ("" when there are none).
+std::string others_text(const std::vector<std::string>& names, const nlohmann::json& axes, const std::string& axis);
 // Where the comparisons of `axis` are written: paired.csv for model.bottleneck, else
 // paired_<axis>.csv.
 std::string paired_csv_name(const std::string& axis);

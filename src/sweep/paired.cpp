@@ -2,6 +2,7 @@
 // noise study): runs that share every other axis (the same data subset, training seed and
 // sampling seeds) are compared seed by seed; the differences get a t interval, a paired t-test,
 // Holm's adjustment across N and an effect size.
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -75,6 +76,26 @@ std::string reading(const Row& r) {
 
 }  // namespace
 
+std::vector<std::string> axis_values(const SweepPlan& plan, const std::string& axis) {
+  std::vector<std::string> values;
+  for (const auto& c : plan.cells)
+    for (const auto& [k, v] : c.axes)
+      if (k == axis && std::find(values.begin(), values.end(), value_text(v)) == values.end()) values.push_back(value_text(v));
+  return values;
+}
+
+std::string reference_arm(const std::vector<std::string>& arms) {
+  if (arms.empty()) return "";
+  return std::find(arms.begin(), arms.end(), "quantum") != arms.end() ? "quantum" : arms[0];
+}
+
+std::string others_text(const std::vector<std::string>& names, const json& axes, const std::string& axis) {
+  std::string s;
+  for (const auto& a : names)
+    if (a != axis && a != kSeed && a != kN) s += (s.empty() ? "" : ", ") + a + "=" + value_text(axes[a]);
+  return s;
+}
+
 std::string paired_csv_name(const std::string& axis) {
   if (axis == "model.bottleneck") return "paired.csv";
   std::string s = "paired_" + axis + ".csv";
@@ -91,11 +112,8 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& 
   std::vector<std::string> others;  // axes that are neither the arm, the seed nor N
   for (const auto& a : names)
     if (a != axis && a != kSeed && a != kN) others.push_back(a);
-  std::vector<std::string> arms;
-  for (const auto& c : plan.cells)
-    for (const auto& [k, v] : c.axes)
-      if (k == axis && std::find(arms.begin(), arms.end(), value_text(v)) == arms.end()) arms.push_back(value_text(v));
-  const std::string first = std::find(arms.begin(), arms.end(), "quantum") != arms.end() ? "quantum" : arms[0];
+  const std::vector<std::string> arms = axis_values(plan, axis);
+  const std::string first = reference_arm(arms);
 
   // pair key (every axis but the arm) -> arm -> result; group order follows the plan.
   std::map<std::string, std::map<std::string, const json*>> pairs;
@@ -131,11 +149,10 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& 
           va.push_back(x), vb.push_back(y), example = arm_results.at(first);
         }
         if (va.empty()) continue;
-        Row row{&m, first, b, {}, "", has_n ? (*example)["axes"][kN] : json(nullptr), eval::paired_comparison(va, vb), NAN};
-        for (const auto& a : others) {
-          row.other_values.push_back(value_text((*example)["axes"][a]));
-          row.others += (row.others.empty() ? "" : ", ") + a + "=" + row.other_values.back();
-        }
+        const json& ax = (*example)["axes"];
+        Row row{&m, first, b, {}, others_text(names, ax, axis), has_n ? ax[kN] : json(nullptr),
+                eval::paired_comparison(va, vb), NAN};
+        for (const auto& a : others) row.other_values.push_back(value_text(ax[a]));
         rows.push_back(std::move(row));
       }
     }
