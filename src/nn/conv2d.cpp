@@ -1,5 +1,7 @@
-// Conv2d (conv.hpp): the float path on shifted views of the stride phases (conv_shifted.hpp),
-// im2col + GEMM for the rest (double, padding > k-1, stride > k).
+// Conv2d (conv.hpp): float 3x3 convolutions of stride 1 and padding 1 by Winograd's F(2x2, 3x3)
+// (conv_winograd.hpp; their weight gradient on the shifted views), the other float ones on shifted
+// views of the stride phases (conv_shifted.hpp), im2col + GEMM for the rest (double, padding > k-1,
+// stride > k).
 // GCC 12 reports hundreds of false "may be used uninitialized" warnings inside Eigen's AVX-512
 // packet code; they hide real ones.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -12,6 +14,7 @@
 
 #include "conv_blocks.hpp"
 #include "conv_shifted.hpp"
+#include "conv_winograd.hpp"
 #include "im2col.hpp"
 #include "qdiff/core/error.hpp"
 
@@ -38,6 +41,13 @@ template <class T>
 void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W, const Epilogue<T>& ep) {
   // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]. Per block of m images: col: [K, m*P], Yb = W col: [cout, m*P]
   if constexpr (std::is_same_v<T, float>) {
+    if (winograd::applies(k, stride, pad, precision)) {  // F(2x2, 3x3) (conv_winograd.hpp)
+      ensure_threads(wino_);
+      float* U = wu_.get(16 * static_cast<size_t>(cout) * cin);
+      winograd::transform_weights(U, reg_->param(w), cout, cin, false);
+      winograd::forward(N, cin, cout, H, W, y, x, U, reg_->param(b), ep, wino_);
+      return;
+    }
     if (shifted::applies(k, stride, pad, precision)) {  // no im2col (conv_shifted.hpp)
       ensure_threads(work_);
       shifted::forward({N, cin, cout, k, stride, pad, H, W}, precision, y, x, reg_->param(w), reg_->param(b), ep, work_,
@@ -75,10 +85,18 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
   if (const size_t leaves = tree_leaves(N, kBatchLeaf).size(); dw_.size() < leaves) dw_.resize(leaves);
   if constexpr (std::is_same_v<T, float>) {
     if (shifted::applies(k, stride, pad, precision)) {  // no im2col/col2im (conv_shifted.hpp)
+      // Winograd path: dx is the F(2x2, 3x3) convolution of dy with the flipped, transposed kernel
+      const bool wino = dx && winograd::applies(k, stride, pad, precision);
       ensure_threads(work_);
-      shifted::backward({N, cin, cout, k, stride, pad, H, W}, precision, dx, x, reg_->param(w), dy, dw_,
+      shifted::backward({N, cin, cout, k, stride, pad, H, W}, precision, wino ? nullptr : dx, x, reg_->param(w), dy, dw_,
                         {work_, wt_, wh_, row_off_, drow_off_});
       add_leaf_partials(reg_->grad(w), reg_->grad(b), dw_, N, cout, cin * k * k, cout);
+      if (wino) {
+        ensure_threads(wino_);
+        float* U = wu_.get(16 * static_cast<size_t>(cout) * cin);
+        winograd::transform_weights(U, reg_->param(w), cout, cin, true);
+        winograd::forward(N, cout, cin, H, W, dx, dy, U, nullptr, {}, wino_);
+      }
       return;
     }
   }

@@ -13,6 +13,7 @@
 #include "qdiff/core/rng.hpp"
 #include "qdiff/nn/layers.hpp"
 #include "qdiff/nn/precision.hpp"
+#include "support/test_support.hpp"
 
 using namespace qdiff;
 using namespace qdiff::nn;
@@ -87,8 +88,17 @@ void expect_fused_equals_unfused(int cin, int cout, int k, int s, int p, int H, 
 
 }  // namespace
 
+TEST(Epilogue, FusedEqualsUnfusedOnTheWinogradPath) {
+  expect_fused_equals_unfused<float>(5, 18, 3, 1, 1, 7, 9, MatmulPrecision::Float32);  // 3x3, stride 1, padding 1
+  expect_fused_equals_unfused<float>(3, 9, 3, 1, 1, 6, 35, MatmulPrecision::Float32);
+}
+
 TEST(Epilogue, FusedEqualsUnfusedOnTheShiftedViewPath) {
-  expect_fused_equals_unfused<float>(5, 18, 3, 1, 1, 7, 9, MatmulPrecision::Float32);  // stride 1
+  {
+    qdiff::test::ScopedEnv env("QDIFF_NN_CONV", "direct");  // 3x3, stride 1, padding 1 off the Winograd path
+    expect_fused_equals_unfused<float>(5, 18, 3, 1, 1, 7, 9, MatmulPrecision::Float32);
+  }
+  expect_fused_equals_unfused<float>(4, 18, 3, 1, 0, 7, 9, MatmulPrecision::Float32);  // stride 1, padding 0
   expect_fused_equals_unfused<float>(6, 4, 3, 2, 1, 9, 8, MatmulPrecision::Float32);   // stride 2, thin
   expect_fused_equals_unfused<float>(7, 5, 1, 1, 0, 6, 6, MatmulPrecision::Float32);   // 1x1
 }

@@ -36,6 +36,11 @@ struct ShiftedScratch {
   Buf<uint32_t> img_pairs, dy_pairs;    // bf16: channel pairs of images, row pairs of dy
 };
 
+// Per-thread scratch of the Winograd path (src/nn/conv_winograd.hpp), grow-only.
+struct WinogradScratch {
+  Buf<float> v, m;  // the transformed input V [16][cin][cols] and the GEMMs' output M [16][cout][cols]
+};
+
 // im2col for a [C,H,W] image with square kernel k, stride s, padding p -> col: [C*k*k, Ho*Wo].
 template <class T> void im2col(T* col, const T* x, int C, int H, int W, int k, int s, int p, int Ho, int Wo);
 // Adjoint of im2col: x += scatter(col).
@@ -60,6 +65,8 @@ class Conv2d {
   ParamRegistryT<T>* reg_ = nullptr;
   std::vector<Buf<T>> col_, dcol_, dy_, dyt_;  // per OpenMP thread (im2col path)
   std::vector<ShiftedScratch> work_;           // per OpenMP thread (shifted-view path)
+  std::vector<WinogradScratch> wino_;          // per OpenMP thread (Winograd path)
+  Buf<float> wu_;                              // Winograd path: the transformed (or flipped) kernel
   std::vector<Buf<T>> dw_;                     // per leaf of the batch's tree: dW^T, db partials
   Buf<T> wt_;                                  // W^T (or the flipped kernel) for the input gradient
   Buf<uint16_t> wh_;                           // bf16: W (or the flipped kernel) in channel pairs
