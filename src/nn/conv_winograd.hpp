@@ -26,8 +26,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <stdexcept>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "gemm.hpp"
@@ -53,7 +53,8 @@ using Scratch = WinogradScratch;  // per thread (conv.hpp)
 // How the batch's N * TH tile rows are cut: chunks of `rows` tile rows (the last may be shorter).
 struct Plan {
   int TH, TW, R, rows, chunks;
-  Plan(int N, int H, int W) : TH((H + 1) / 2), TW((W + 1) / 2), R(N * TH) {
+  Plan(int N, int H, int W) : TH((H + 1) / 2), TW((W + 1) / 2), R(N * TH), rows(1), chunks(0) {
+    if (R <= 0 || TW <= 0) return;  // an empty batch or image: nothing to compute
     const int nt = omp_get_max_threads();
     rows = std::max(1, 256 / TW);
     chunks = (R + rows - 1) / rows;
