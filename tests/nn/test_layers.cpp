@@ -501,14 +501,14 @@ TEST(Layers, WinogradConvMatchesDoubleAndTheShiftedPath) {
     check_float_backward_matches_double<Conv2d>(6, 17, 3, 1, 1, 3, 67);   // W > 32: two 16-tile lanes
     // an empty batch computes nothing and adds nothing to the gradients
     ParamRegistryT<float> reg;
-    Conv2d<float> conv(reg, "c", 4, 8, 3, 1, 1);
+    Conv2d<float> layer(reg, "c", 4, 8, 3, 1, 1);
     Rng init(3);
     reg.finalize(init);
     reg.zero_grad();
     float y = 7, dx = 7;
     const float x = 1, dy = 1;
-    conv.forward(&y, &x, 0, 5, 5);
-    conv.backward(&dx, &x, &dy, 0, 5, 5);
+    layer.forward(&y, &x, 0, 5, 5);
+    layer.backward(&dx, &x, &dy, 0, 5, 5);
     EXPECT_EQ(y, 7.0f);
     EXPECT_EQ(dx, 7.0f);
     for (float g : reg.grads()) EXPECT_EQ(g, 0.0f);
