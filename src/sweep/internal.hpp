@@ -96,7 +96,9 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<nlohman
 std::vector<std::string> axis_values(const SweepPlan& plan, const std::string& axis);
 // The arm the others are compared with: "quantum" when present, else the first ("" when none).
 std::string reference_arm(const std::vector<std::string>& arms);
-// The axes other than `axis`, the seed and data.n, as "a=v, b=w" ("" when there are none).
+// The axes other than `axis`, the seed and data.n, in the plan's order.
+std::vector<std::string> other_axes(const std::vector<std::string>& names, const std::string& axis);
+// Their values in `axes` as "a=v, b=w" ("" when there are none).
 std::string others_text(const std::vector<std::string>& names, const nlohmann::json& axes, const std::string& axis);
 // Where the comparisons of `axis` are written: paired.csv for model.bottleneck, else
 // paired_<axis>.csv.

@@ -89,10 +89,16 @@ std::string reference_arm(const std::vector<std::string>& arms) {
   return std::find(arms.begin(), arms.end(), "quantum") != arms.end() ? "quantum" : arms[0];
 }
 
+std::vector<std::string> other_axes(const std::vector<std::string>& names, const std::string& axis) {
+  std::vector<std::string> others;
+  for (const auto& a : names)
+    if (a != axis && a != kSeed && a != kN) others.push_back(a);
+  return others;
+}
+
 std::string others_text(const std::vector<std::string>& names, const json& axes, const std::string& axis) {
   std::string s;
-  for (const auto& a : names)
-    if (a != axis && a != kSeed && a != kN) s += (s.empty() ? "" : ", ") + a + "=" + value_text(axes[a]);
+  for (const auto& a : other_axes(names, axis)) s += (s.empty() ? "" : ", ") + a + "=" + value_text(axes[a]);
   return s;
 }
 
@@ -109,9 +115,7 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& 
   const auto& names = plan.axis_names;
   if (std::find(names.begin(), names.end(), axis) == names.end()) return rep;
   const bool has_n = std::find(names.begin(), names.end(), kN) != names.end();
-  std::vector<std::string> others;  // axes that are neither the arm, the seed nor N
-  for (const auto& a : names)
-    if (a != axis && a != kSeed && a != kN) others.push_back(a);
+  const std::vector<std::string> others = other_axes(names, axis);
   const std::vector<std::string> arms = axis_values(plan, axis);
   const std::string first = reference_arm(arms);
 
