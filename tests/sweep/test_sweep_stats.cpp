@@ -31,6 +31,13 @@ json plan_json() {
           {"eval", {{"n_samples", 12}, {"ref", repo_path("data/mnist.npz")}, {"features", repo_path("data/features/mnist.bin")}, {"max_ref", 40}}}};
 }
 
+// The same at N = 4 alone: 12 cells.
+json plan_json_n4() {
+  json pj = plan_json();
+  pj["axes"]["data.n"] = {4};
+  return pj;
+}
+
 // The plan's config of a cell, as the sweep resolves it (base, set, overrides).
 std::string hash_of(const sweep::SweepPlan& plan, const sweep::Cell& c) {
   Config cfg = Config::from_file(plan.base_config);
@@ -179,8 +186,7 @@ TEST(SweepStats, FloorIsTheTrainingImagesRepeatedAndCellsGetTheirRatio) {
 
 TEST(SweepStats, CollectedCopyHoldsOnlyResultsAndAggregatesOnItsOwn) {
   TempDir tmp;
-  json pj = plan_json();
-  pj["axes"]["data.n"] = {4};
+  const json pj = plan_json_n4();
   const auto plan = sweep::plan_from_json(pj, "plan");
   const std::string src = tmp.file("sweep"), dst = tmp.file("study/mnist");
   write_results(plan, src);
@@ -208,4 +214,53 @@ TEST(SweepStats, CollectedCopyHoldsOnlyResultsAndAggregatesOnItsOwn) {
   ASSERT_EQ(qdiff::test::run_command(repo_path("scripts/study_report.sh") + " --root " + tmp.file("study") + " 2>&1 </dev/null", &out), 0)
       << out;
   EXPECT_TRUE(std::filesystem::exists(dst + "/results.md")) << out;
+}
+
+// scripts/study_resume.sh: a committed copy seeds a fresh sweep directory, whose cells the sweep
+// then counts as finished; a cell that already has its own result keeps it.
+TEST(SweepStats, ResumeSeedsAFreshSweepDirectoryFromTheCommittedCopy) {
+  TempDir tmp;
+  const json pj = plan_json_n4();
+  const auto plan = sweep::plan_from_json(pj, "plan");
+  const std::string committed = tmp.file("study/mnist"), fresh = tmp.file("fresh");
+  write_results(plan, committed);
+  for (const auto& c : plan.cells) write_file_atomic(committed + "/cells/" + c.id + "/metrics.csv", "step,loss\n");
+  write_file_atomic(committed + "/floors.json", "{}");
+  write_file_atomic(committed + "/sweep.json", pj.dump(2));
+  const std::string own = fresh + "/cells/" + plan.cells[0].id + "/result.json";
+  make_dirs(fresh + "/cells/" + plan.cells[0].id);
+  write_file_atomic(own, "{\"status\": \"own\"}");
+  std::string out;
+  const std::string script = repo_path("scripts/study_resume.sh") + " --root " + tmp.file("study") + " --dataset mnist";
+  ASSERT_EQ(qdiff::test::run_command(script + " --seed-only --out " + fresh + " 2>&1 </dev/null", &out), 0) << out;
+  EXPECT_NE(out.find("seeded " + fresh + " with 11 committed cells (1 already there, kept)"), std::string::npos) << out;
+  EXPECT_EQ(read_file_text(own), "{\"status\": \"own\"}");
+  EXPECT_EQ(read_file_text(fresh + "/sweep.json"), pj.dump(2));
+  EXPECT_TRUE(std::filesystem::exists(fresh + "/floors.json"));
+  for (size_t i = 1; i < plan.cells.size(); ++i) {
+    const std::string d = fresh + "/cells/" + plan.cells[i].id;
+    EXPECT_FALSE(sweep::finished_result(plan, fresh, plan.cells[i]).is_null()) << d;  // the sweep skips it
+    EXPECT_EQ(read_file_text(d + "/metrics.csv"), "step,loss\n") << d;
+  }
+  // The grid's commit comes from the results; results of two builds, or of a dirty one, are refused
+  // before anything is made. (--worktree names a plain file, so that a broken check fails fast
+  // instead of checking out and building a commit.)
+  const std::string not_a_worktree = tmp.file("wt");
+  write_file_atomic(not_a_worktree, "x");
+  auto with_version = [&](size_t i, const std::string& v) {
+    const std::string path = committed + "/cells/" + plan.cells[i].id + "/result.json";
+    json r = json::parse(read_file_text(path));
+    r["version"] = v;
+    write_file_atomic(path, r.dump(2));
+  };
+  with_version(0, "0.1.0+a010bdc");
+  with_version(1, "0.1.0+5c619b7");
+  EXPECT_NE(qdiff::test::run_command(script + " --worktree " + not_a_worktree + " 2>&1 </dev/null", &out), 0);
+  EXPECT_NE(out.find("several builds: 0.1.0+5c619b7 0.1.0+a010bdc"), std::string::npos) << out;
+  with_version(1, "0.1.0+a010bdc-dirty");
+  with_version(0, "0.1.0+a010bdc-dirty");
+  for (size_t i = 2; i < plan.cells.size(); ++i) with_version(i, "0.1.0+a010bdc-dirty");
+  EXPECT_NE(qdiff::test::run_command(script + " --worktree " + not_a_worktree + " 2>&1 </dev/null", &out), 0);
+  EXPECT_NE(out.find("not a clean commit"), std::string::npos) << out;
+  EXPECT_EQ(read_file_text(not_a_worktree), "x");
 }
