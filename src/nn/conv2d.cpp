@@ -1,7 +1,7 @@
-// Conv2d (conv.hpp): float 3x3 convolutions of stride 1 and padding 1 by Winograd's F(2x2, 3x3)
-// (conv_winograd.hpp; their weight gradient on the shifted views), the other float ones on shifted
-// views of the stride phases (conv_shifted.hpp), im2col + GEMM for the rest (double, padding > k-1,
-// stride > k).
+// Conv2d (conv.hpp): float 3x3 convolutions of stride 1 and padding 1 by Winograd's minimal
+// filtering, F(4x4, 3x3) or F(2x2, 3x3) (conv_winograd.hpp; their weight gradient on the shifted
+// views), the other float ones on shifted views of the stride phases (conv_shifted.hpp), im2col +
+// GEMM for the rest (double, padding > k-1, stride > k).
 // GCC 12 reports hundreds of false "may be used uninitialized" warnings inside Eigen's AVX-512
 // packet code; they hide real ones.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -41,11 +41,9 @@ template <class T>
 void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W, const Epilogue<T>& ep) {
   // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]. Per block of m images: col: [K, m*P], Yb = W col: [cout, m*P]
   if constexpr (std::is_same_v<T, float>) {
-    if (winograd::applies(k, stride, pad, precision)) {  // F(2x2, 3x3) (conv_winograd.hpp)
+    if (winograd::applies(k, stride, pad, precision)) {  // F(4x4, 3x3) (conv_winograd.hpp)
       ensure_threads(wino_);
-      float* U = wu_.get(16 * static_cast<size_t>(cout) * cin);
-      winograd::transform_weights(U, reg_->param(w), cout, cin, false);
-      winograd::forward(N, cin, cout, H, W, y, x, U, reg_->param(b), ep, wino_);
+      winograd::convolve(N, cout, cin, false, H, W, y, x, reg_->param(w), reg_->param(b), ep, wu_, wino_);
       return;
     }
     if (shifted::applies(k, stride, pad, precision)) {  // no im2col (conv_shifted.hpp)
@@ -85,7 +83,7 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
   if (const size_t leaves = tree_leaves(N, kBatchLeaf).size(); dw_.size() < leaves) dw_.resize(leaves);
   if constexpr (std::is_same_v<T, float>) {
     if (shifted::applies(k, stride, pad, precision)) {  // no im2col/col2im (conv_shifted.hpp)
-      // Winograd path: dx is the F(2x2, 3x3) convolution of dy with the flipped, transposed kernel
+      // Winograd path: dx is the convolution of dy with the flipped, transposed kernel
       const bool wino = dx && winograd::applies(k, stride, pad, precision);
       ensure_threads(work_);
       shifted::backward({N, cin, cout, k, stride, pad, H, W}, precision, wino ? nullptr : dx, x, reg_->param(w), dy, dw_,
@@ -93,9 +91,7 @@ void Conv2d<T>::backward(T* dx, const T* x, const T* dy, int N, int H, int W) {
       add_leaf_partials(reg_->grad(w), reg_->grad(b), dw_, N, cout, cin * k * k, cout);
       if (wino) {
         ensure_threads(wino_);
-        float* U = wu_.get(16 * static_cast<size_t>(cout) * cin);
-        winograd::transform_weights(U, reg_->param(w), cout, cin, true);
-        winograd::forward(N, cout, cin, H, W, dx, dy, U, nullptr, {}, wino_);
+        winograd::convolve(N, cout, cin, true, H, W, dx, dy, reg_->param(w), nullptr, {}, wu_, wino_);
       }
       return;
     }

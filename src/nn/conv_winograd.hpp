@@ -1,25 +1,32 @@
-// Float Conv2d 3x3, stride 1, padding 1 by Winograd's minimal filtering F(2x2, 3x3) (internal to
-// src/nn; Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
+// Float Conv2d 3x3, stride 1, padding 1 by Winograd's minimal filtering F(m x m, 3x3), m = 2 or 4
+// (internal to src/nn; Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
 //
-// Each 2x2 block of outputs ("tile" (ty, tx), outputs rows 2ty..2ty+1, columns 2tx..2tx+1) is
+// Each m x m block of outputs ("tile" (ty, tx), output rows m ty .. m ty + m - 1, likewise columns) is
 //   Y = A^T [ (G g G^T) .* (B^T d B) ] A
-// where d is the 4x4 patch of the zero-padded input that the tile reads (padded rows 2ty..2ty+3,
-// columns 2tx..2tx+3), g the 3x3 kernel and
+// where d is the a x a patch (a = m + 2) of the zero-padded input that the tile reads (padded rows
+// m ty .. m ty + a - 1, columns likewise) and g the 3x3 kernel. F(2x2, 3x3):
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
 //   A^T = [1 1 1 0; 0 1 -1 -1].
-// Summed over input channels, the 16 elementwise products become 16 GEMMs, one per position xi of
-// the 4x4 transformed tile: M_xi [cout, tiles] = U_xi [cout, cin] V_xi [cin, tiles], with
-// U = G g G^T (the weight transform) and V = B^T d B (the input transform). That is 16 multiply-adds
-// per tile and channel pair where the direct convolution needs 36: 2.25x fewer. An odd H or W
-// computes one more row or column of tiles and drops it.
+// F(4x4, 3x3) (interpolation points 0, 1, -1, 2, -2, infinity):
+//   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1],
+//   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1],
+//   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
+// Summed over input channels, the a^2 elementwise products become a^2 GEMMs, one per position xi of
+// the transformed tile: M_xi [cout, tiles] = U_xi [cout, cin] V_xi [cin, tiles], with U = G g G^T
+// (the weight transform) and V = B^T d B (the input transform). Per output and channel pair that is
+// a^2 / m^2 multiply-adds where the direct convolution needs 9: 4 for F(2x2, 3x3) (2.25x fewer),
+// 2.25 for F(4x4, 3x3) (4x fewer), whose transformed input is also 2.25x the input's size instead
+// of 4x. F(4x4, 3x3) rounds more (its transforms scale by up to 8 and divide by 24): about 1e-5
+// of the output's scale in float, 10x F(2x2, 3x3). A size that is not a multiple of m computes one
+// more row or column of tiles and drops what lies outside.
 //
-// The batch's tile rows (image n, tile row ty) are cut into chunks of about 256 columns (tiles),
-// spread over the OpenMP threads; every output is the same sum in the same order whatever the
+// The batch's tile rows (image n, tile row ty) are cut into chunks of about 256 (m = 2) or 64
+// (m = 4) columns (tiles), spread over the OpenMP threads; every output is the same sum in the same order whatever the
 // chunk, so results do not depend on the thread count. The GEMMs run on the AVX-512 kernel
 // (gemm.hpp); without AVX-512 this path is never taken (applies()).
 //
 // The stride-1 input gradient is the same convolution of dy with the kernel flipped and transposed
-// (conv_shifted.hpp), so it runs here too: transform_weights(..., flip = true).
+// (conv_shifted.hpp), so it runs here too: convolve(..., flip = true).
 #pragma once
 
 #include <omp.h>
@@ -43,6 +50,13 @@ inline bool disabled_by_env() {
   return e && (std::strcmp(e, "direct") == 0 || std::strcmp(e, "im2col") == 0);
 }
 
+// The output tile m: 4 (F(4x4, 3x3)), or 2 with QDIFF_NN_WINOGRAD=2; read on every call, like
+// QDIFF_NN_CONV.
+inline int tile_size() {
+  const char* e = std::getenv("QDIFF_NN_WINOGRAD");
+  return e && std::strcmp(e, "2") == 0 ? 2 : 4;
+}
+
 // Whether a Conv2d with kernel k, stride s, padding p takes this path.
 inline bool applies(int k, int s, int p, Precision prec) {
   return k == 3 && s == 1 && p == 1 && prec == Precision::Float32 && gemm::has_kernel() && !disabled_by_env();
@@ -50,13 +64,15 @@ inline bool applies(int k, int s, int p, Precision prec) {
 
 using Scratch = WinogradScratch;  // per thread (conv.hpp)
 
-// How the batch's N * TH tile rows are cut: chunks of `rows` tile rows (the last may be shorter).
+// How the batch's N * TH tile rows of m x m tiles are cut: chunks of `rows` tile rows (the last may
+// be shorter), about `target` tiles each (fewer for the larger transformed tiles of m = 4).
 struct Plan {
   int TH, TW, R, rows, chunks;
-  Plan(int N, int H, int W) : TH((H + 1) / 2), TW((W + 1) / 2), R(N * TH), rows(1), chunks(0) {
+  Plan(int N, int H, int W, int m) : TH((H + m - 1) / m), TW((W + m - 1) / m), R(N * TH), rows(1), chunks(0) {
     if (R <= 0 || TW <= 0) return;  // an empty batch or image: nothing to compute
     const int nt = omp_get_max_threads();
-    rows = std::max(1, 256 / TW);
+    const int target = m == 2 ? 256 : 64;  // tiles a chunk: measured (bench/RESULTS.md)
+    rows = std::max(1, target / TW);
     chunks = (R + rows - 1) / rows;
     chunks = std::min(R, (chunks + nt - 1) / nt * nt);  // a multiple of the thread count where possible
     rows = (R + chunks - 1) / chunks;
@@ -66,14 +82,36 @@ struct Plan {
 
 #if defined(__AVX512F__)
 
-// U [16][co][ci] = G g G^T for every (o, c), from w [cout][cin][3][3]. flip = false: co = cout,
+// The a rows of G x for one column x = (x0, x1, x2) of the kernel (a = m + 2).
+template <int M>
+inline void apply_g(__m512 x0, __m512 x1, __m512 x2, __m512* out) {
+  if constexpr (M == 2) {
+    const __m512 half = _mm512_set1_ps(0.5f);
+    out[0] = x0;
+    out[1] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_add_ps(x0, x1), x2));
+    out[2] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_sub_ps(x0, x1), x2));
+    out[3] = x2;
+  } else {
+    const __m512 even = _mm512_add_ps(x0, x2);  // x0 + x2, then the points +-1 and +-2
+    out[0] = _mm512_mul_ps(_mm512_set1_ps(0.25f), x0);
+    out[1] = _mm512_mul_ps(_mm512_set1_ps(-1.0f / 6), _mm512_add_ps(even, x1));
+    out[2] = _mm512_mul_ps(_mm512_set1_ps(-1.0f / 6), _mm512_sub_ps(even, x1));
+    const __m512 e2 = _mm512_fmadd_ps(_mm512_set1_ps(1.0f / 24), x0, _mm512_mul_ps(_mm512_set1_ps(1.0f / 6), x2));
+    out[3] = _mm512_fmadd_ps(_mm512_set1_ps(1.0f / 12), x1, e2);
+    out[4] = _mm512_fnmadd_ps(_mm512_set1_ps(1.0f / 12), x1, e2);
+    out[5] = x2;
+  }
+}
+
+// U [a^2][co][ci] = G g G^T for every (o, c), from w [cout][cin][3][3]. flip = false: co = cout,
 // ci = cin, g = w[o][c]. flip = true (the input gradient): co = cin, ci = cout, and the kernel of
 // (c, o) is w[o][c] rotated by 180 degrees.
+template <int M>
 inline void transform_weights(float* U, const float* w, int cout, int cin, bool flip) {
+  constexpr int A = M + 2;
   const int co = flip ? cin : cout, ci = flip ? cout : cin;
   const size_t n = static_cast<size_t>(co) * ci;
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512 half = _mm512_set1_ps(0.5f);
 #pragma omp parallel for schedule(static) if (n >= 8192)
   for (int a = 0; a < co; ++a)
     for (int b0 = 0; b0 < ci; b0 += 16) {  // destination elements (a, b0 .. b0 + 15)
@@ -89,63 +127,110 @@ inline void transform_weights(float* U, const float* w, int cout, int cin, bool 
       __m512 g[9];
       for (int r = 0; r < 9; ++r)
         g[r] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), k, _mm512_add_epi32(base, _mm512_set1_epi32(step * r)), w, 4);
-      __m512 t[4][3];  // G g: rows of the 4x3 product
-      for (int s = 0; s < 3; ++s) {
-        t[0][s] = g[s];
-        t[1][s] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_add_ps(g[s], g[3 + s]), g[6 + s]));
-        t[2][s] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_sub_ps(g[s], g[3 + s]), g[6 + s]));
-        t[3][s] = g[6 + s];
-      }
+      __m512 t[3][A];  // G g, column by column: t[s][r] = (G g)[r][s]
+      for (int s = 0; s < 3; ++s) apply_g<M>(g[s], g[3 + s], g[6 + s], t[s]);
       float* dst = U + static_cast<size_t>(a) * ci + b0;
-      for (int r = 0; r < 4; ++r) {  // (G g) G^T
-        const __m512 u[4] = {t[r][0], _mm512_mul_ps(half, _mm512_add_ps(_mm512_add_ps(t[r][0], t[r][1]), t[r][2])),
-                             _mm512_mul_ps(half, _mm512_add_ps(_mm512_sub_ps(t[r][0], t[r][1]), t[r][2])), t[r][2]};
-        for (int j = 0; j < 4; ++j) _mm512_mask_storeu_ps(dst + static_cast<size_t>(4 * r + j) * n, k, u[j]);
+      for (int r = 0; r < A; ++r) {  // (G g) G^T, row r
+        __m512 u[A];
+        apply_g<M>(t[0][r], t[1][r], t[2][r], u);
+        for (int j = 0; j < A; ++j) _mm512_mask_storeu_ps(dst + static_cast<size_t>(A * r + j) * n, k, u[j]);
       }
     }
 }
 
 inline __mmask16 lanes(int n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 
-// One row r [W] of an image read at the columns of 16 tiles from tile t0 on: a[l], b[l], c[l], d[l] =
-// r[j - 1], r[j], r[j + 1], r[j + 2] at j = 2 (t0 + l), zero outside [0, W) (the padding).
-inline void tile_columns(const float* r, int W, int t0, __m512& a, __m512& b, __m512& c, __m512& d) {
-  const int j0 = 2 * t0;
-  const __m512 lo = _mm512_maskz_loadu_ps(lanes(W - j0), r + j0), hi = _mm512_maskz_loadu_ps(lanes(W - j0 - 16), r + j0 + 16);
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i one = _mm512_set1_epi32(1);
-  b = _mm512_permutex2var_ps(lo, even, hi);
-  c = _mm512_permutex2var_ps(lo, _mm512_add_epi32(even, one), hi);
-  d = _mm512_permutex2var_ps(lo, _mm512_add_epi32(even, _mm512_set1_epi32(2)), hi);  // lane 15 wraps: set below
-  a = _mm512_permutex2var_ps(lo, _mm512_sub_epi32(even, one), hi);                   // lane 0 wraps: set below
-  d = _mm512_mask_mov_ps(d, __mmask16(0x8000), _mm512_set1_ps(j0 + 32 < W ? r[j0 + 32] : 0.0f));
-  a = _mm512_mask_mov_ps(a, __mmask16(1), _mm512_set1_ps(j0 > 0 ? r[j0 - 1] : 0.0f));
+// One row r [W] of an image read at the columns of 16 tiles from tile t0 on: c[i][l] = r[m (t0 + l)
+// - 1 + i], i < a = m + 2, zero outside [0, W) (the padding).
+template <int M>
+inline void tile_columns(const float* r, int W, int t0, __m512* c) {
+  const int j0 = M * t0;
+  const float before = j0 > 0 ? r[j0 - 1] : 0.0f, after = j0 + 16 * M < W ? r[j0 + 16 * M] : 0.0f;
+  if constexpr (M == 2) {
+    const __m512 lo = _mm512_maskz_loadu_ps(lanes(W - j0), r + j0), hi = _mm512_maskz_loadu_ps(lanes(W - j0 - 16), r + j0 + 16);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i one = _mm512_set1_epi32(1);
+    c[1] = _mm512_permutex2var_ps(lo, even, hi);
+    c[2] = _mm512_permutex2var_ps(lo, _mm512_add_epi32(even, one), hi);
+    c[3] = _mm512_permutex2var_ps(lo, _mm512_add_epi32(even, _mm512_set1_epi32(2)), hi);  // lane 15 wraps: set below
+    c[0] = _mm512_permutex2var_ps(lo, _mm512_sub_epi32(even, one), hi);                   // lane 0 wraps: set below
+    c[3] = _mm512_mask_mov_ps(c[3], __mmask16(0x8000), _mm512_set1_ps(after));
+    c[0] = _mm512_mask_mov_ps(c[0], __mmask16(1), _mm512_set1_ps(before));
+  } else {
+    // The 64 values from j0 on, then their four phases p_s[l] = r[j0 + 4 l + s]: lanes 0-7 from
+    // q[0], q[1], lanes 8-15 from q[2], q[3].
+    __m512 q[4];
+    for (int i = 0; i < 4; ++i) q[i] = _mm512_maskz_loadu_ps(lanes(W - j0 - 16 * i), r + j0 + 16 * i);
+    const __m512i by4 = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
+    for (int s = 0; s < 4; ++s) {
+      const __m512i idx = _mm512_add_epi32(by4, _mm512_set1_epi32(s));
+      c[1 + s] = _mm512_shuffle_f32x4(_mm512_permutex2var_ps(q[0], idx, q[1]), _mm512_permutex2var_ps(q[2], idx, q[3]), 0x44);
+    }
+    // c[0][l] = p_3[l - 1] (lane 0: r[j0 - 1]); c[5][l] = p_0[l + 1] (lane 15: r[j0 + 64])
+    c[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(c[4]), _mm512_castps_si512(_mm512_set1_ps(before)), 15));
+    c[5] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(after)), _mm512_castps_si512(c[1]), 1));
+  }
+}
+
+// out = B^T x for one column x [a] of a patch.
+template <int M>
+inline void apply_bt(const __m512* x, __m512* out) {
+  if constexpr (M == 2) {
+    out[0] = _mm512_sub_ps(x[0], x[2]);
+    out[1] = _mm512_add_ps(x[1], x[2]);
+    out[2] = _mm512_sub_ps(x[2], x[1]);
+    out[3] = _mm512_sub_ps(x[1], x[3]);
+  } else {
+    const __m512 four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f), two = _mm512_set1_ps(2.0f);
+    const __m512 d13 = _mm512_sub_ps(x[1], x[3]), d42 = _mm512_sub_ps(x[4], x[2]);
+    out[0] = _mm512_fmadd_ps(four, x[0], _mm512_fnmadd_ps(five, x[2], x[4]));
+    out[1] = _mm512_fnmadd_ps(four, _mm512_add_ps(x[1], x[2]), _mm512_add_ps(x[3], x[4]));
+    out[2] = _mm512_fmadd_ps(four, _mm512_sub_ps(x[1], x[2]), _mm512_sub_ps(x[4], x[3]));
+    out[3] = _mm512_fnmadd_ps(two, d13, d42);
+    out[4] = _mm512_fmadd_ps(two, d13, d42);
+    out[5] = _mm512_fmadd_ps(four, x[1], _mm512_fnmadd_ps(five, x[3], x[5]));
+  }
+}
+
+// out = A^T x for one column x [a] of a transformed tile: m values.
+template <int M>
+inline void apply_at(const __m512* x, __m512* out) {
+  if constexpr (M == 2) {
+    out[0] = _mm512_add_ps(_mm512_add_ps(x[0], x[1]), x[2]);
+    out[1] = _mm512_sub_ps(_mm512_sub_ps(x[1], x[2]), x[3]);
+  } else {
+    const __m512 s12 = _mm512_add_ps(x[1], x[2]), d12 = _mm512_sub_ps(x[1], x[2]);
+    const __m512 s34 = _mm512_add_ps(x[3], x[4]), d34 = _mm512_sub_ps(x[3], x[4]);
+    out[0] = _mm512_add_ps(_mm512_add_ps(x[0], s12), s34);
+    out[1] = _mm512_fmadd_ps(_mm512_set1_ps(2.0f), d34, d12);
+    out[2] = _mm512_fmadd_ps(_mm512_set1_ps(4.0f), s34, s12);
+    out[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.0f), d34, d12), x[5]);
+  }
 }
 
 // V_xi[tx] = (B^T d B)_xi of the tiles (ty, tx), tx < TW, of the channel plane x [H, W]; the V_xi
-// planes `vs` apart. The tile reads image rows 2ty-1 .. 2ty+2 and columns 2tx-1 .. 2tx+2.
+// planes `vs` apart. The tile reads image rows m ty - 1 .. m ty + m and the columns likewise.
+template <int M>
 inline void input_tile_row(float* v, size_t vs, const float* x, int H, int W, int ty, int TW) {
+  constexpr int A = M + 2;
   for (int t0 = 0; t0 < TW; t0 += 16) {
     const __mmask16 k = lanes(TW - t0);
-    __m512 h[4][4];  // h[i][j]: row i of the patch after the horizontal transform (d B)
-    for (int i = 0; i < 4; ++i) {
-      const int row = 2 * ty - 1 + i;
+    __m512 h[A][A];  // h[j][i]: row i of the patch after the horizontal transform (d B), column j
+    for (int i = 0; i < A; ++i) {
+      const int row = M * ty - 1 + i;
+      __m512 c[A], t[A];
       if (row < 0 || row >= H) {
-        h[i][0] = h[i][1] = h[i][2] = h[i][3] = _mm512_setzero_ps();
+        for (int j = 0; j < A; ++j) h[j][i] = _mm512_setzero_ps();
         continue;
       }
-      __m512 a, b, c, d;
-      tile_columns(x + static_cast<size_t>(row) * W, W, t0, a, b, c, d);
-      h[i][0] = _mm512_sub_ps(a, c);
-      h[i][1] = _mm512_add_ps(b, c);
-      h[i][2] = _mm512_sub_ps(c, b);
-      h[i][3] = _mm512_sub_ps(b, d);
+      tile_columns<M>(x + static_cast<size_t>(row) * W, W, t0, c);
+      apply_bt<M>(c, t);
+      for (int j = 0; j < A; ++j) h[j][i] = t[j];
     }
-    for (int j = 0; j < 4; ++j) {  // B^T (d B), column j
-      _mm512_mask_storeu_ps(v + static_cast<size_t>(0 + j) * vs + t0, k, _mm512_sub_ps(h[0][j], h[2][j]));
-      _mm512_mask_storeu_ps(v + static_cast<size_t>(4 + j) * vs + t0, k, _mm512_add_ps(h[1][j], h[2][j]));
-      _mm512_mask_storeu_ps(v + static_cast<size_t>(8 + j) * vs + t0, k, _mm512_sub_ps(h[2][j], h[1][j]));
-      _mm512_mask_storeu_ps(v + static_cast<size_t>(12 + j) * vs + t0, k, _mm512_sub_ps(h[1][j], h[3][j]));
+    for (int j = 0; j < A; ++j) {  // B^T (d B), column j
+      __m512 out[A];
+      apply_bt<M>(h[j], out);
+      for (int i = 0; i < A; ++i) _mm512_mask_storeu_ps(v + static_cast<size_t>(A * i + j) * vs + t0, k, out[i]);
     }
   }
 }
@@ -169,40 +254,66 @@ inline void finish16(__m512 v, const OutRow& o, size_t col, __mmask16 k, __m512 
   _mm512_mask_storeu_ps(o.y2 + col, k, v);
 }
 
-// Output rows 2ty and 2ty+1 (nrows of them: the second is dropped at the bottom of an odd H) of one
-// channel: A^T M A from M_xi[tx] (planes `ms` apart), columns interleaved, through the epilogue.
-inline void output_tile_row(const float* m, size_t ms, int TW, int W, const OutRow* rows, int nrows, float bias,
-                            float add, bool relu) {
+// The m values y[c][l] (column m (t0 + l) + c) written as one row from column m t0 on through the
+// epilogue, W wide.
+template <int M>
+inline void write_tile_columns(const __m512* y, const OutRow& o, int t0, int W, __m512 bias, __m512 add, bool relu) {
+  const int col = M * t0;
   const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
-  const __m512 vb = _mm512_set1_ps(bias), va = _mm512_set1_ps(add);
-  for (int t0 = 0; t0 < TW; t0 += 16) {
-    const __mmask16 k = lanes(TW - t0);
-    __m512 s[2][4];  // A^T M: rows 0 and 1, columns j
-    for (int j = 0; j < 4; ++j) {
-      const __m512 m0 = _mm512_maskz_loadu_ps(k, m + static_cast<size_t>(0 + j) * ms + t0);
-      const __m512 m1 = _mm512_maskz_loadu_ps(k, m + static_cast<size_t>(4 + j) * ms + t0);
-      const __m512 m2 = _mm512_maskz_loadu_ps(k, m + static_cast<size_t>(8 + j) * ms + t0);
-      const __m512 m3 = _mm512_maskz_loadu_ps(k, m + static_cast<size_t>(12 + j) * ms + t0);
-      s[0][j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
-      s[1][j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
-    }
-    const int col = 2 * t0;
-    for (int r = 0; r < nrows; ++r) {  // (A^T M) A: columns 2tx and 2tx + 1
-      const __m512 y0 = _mm512_add_ps(_mm512_add_ps(s[r][0], s[r][1]), s[r][2]);
-      const __m512 y1 = _mm512_sub_ps(_mm512_sub_ps(s[r][1], s[r][2]), s[r][3]);
-      finish16(_mm512_permutex2var_ps(y0, lo, y1), rows[r], col, lanes(W - col), vb, va, relu);
-      if (W - col > 16) finish16(_mm512_permutex2var_ps(y0, hi, y1), rows[r], col + 16, lanes(W - col - 16), vb, va, relu);
+  if constexpr (M == 2) {
+    finish16(_mm512_permutex2var_ps(y[0], lo, y[1]), o, col, lanes(W - col), bias, add, relu);
+    if (W - col > 16) finish16(_mm512_permutex2var_ps(y[0], hi, y[1]), o, col + 16, lanes(W - col - 16), bias, add, relu);
+  } else {
+    // pairs (y0, y1) and (y2, y3) interleaved, then the pairs as 64-bit elements
+    const __m512d p01[2] = {_mm512_castps_pd(_mm512_permutex2var_ps(y[0], lo, y[1])),
+                            _mm512_castps_pd(_mm512_permutex2var_ps(y[0], hi, y[1]))};
+    const __m512d p23[2] = {_mm512_castps_pd(_mm512_permutex2var_ps(y[2], lo, y[3])),
+                            _mm512_castps_pd(_mm512_permutex2var_ps(y[2], hi, y[3]))};
+    const __m512i lo64 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), hi64 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    for (int q = 0; q < 4 && W - col - 16 * q > 0; ++q) {
+      const __m512d v = _mm512_permutex2var_pd(p01[q / 2], q % 2 ? hi64 : lo64, p23[q / 2]);
+      finish16(_mm512_castpd_ps(v), o, col + 16 * q, lanes(W - col - 16 * q), bias, add, relu);
     }
   }
 }
 
+// Output rows m ty .. m ty + nrows - 1 (nrows < m at the bottom of an H that is not a multiple of m)
+// of one channel: A^T M A from M_xi[tx] (planes `ms` apart), columns interleaved, through the
+// epilogue.
+template <int M>
+inline void output_tile_row(const float* m, size_t ms, int TW, int W, const OutRow* rows, int nrows, float bias,
+                            float add, bool relu) {
+  constexpr int A = M + 2;
+  const __m512 vb = _mm512_set1_ps(bias), va = _mm512_set1_ps(add);
+  for (int t0 = 0; t0 < TW; t0 += 16) {
+    const __mmask16 k = lanes(TW - t0);
+    __m512 s[M][A];  // A^T M: rows r, columns j
+    for (int j = 0; j < A; ++j) {
+      __m512 col[A], out[M];
+      for (int i = 0; i < A; ++i) col[i] = _mm512_maskz_loadu_ps(k, m + static_cast<size_t>(A * i + j) * ms + t0);
+      apply_at<M>(col, out);
+      for (int r = 0; r < M; ++r) s[r][j] = out[r];
+    }
+    for (int r = 0; r < nrows; ++r) {  // (A^T M) A: the m columns of each tile
+      __m512 y[M];
+      apply_at<M>(s[r], y);
+      write_tile_columns<M>(y, rows[r], t0, W, vb, va, relu);
+    }
+  }
+}
+
+// The distance between two planes of n floats: n rounded up to 4 KiB, plus one cache line.
+inline size_t plane_stride(size_t n) { return (n + 1023) / 1024 * 1024 + 16; }
+
 // y [N, cout, H, W] = the 3x3 convolution (padding 1) of x [N, cin, H, W] with the transformed
-// weights U [16][cout][cin] (transform_weights), plus bias b [cout] (null: none), through the
+// weights U [a^2][cout][cin] (transform_weights<M>), plus bias b [cout] (null: none), through the
 // epilogue (conv.hpp).
+template <int M>
 inline void forward(int N, int cin, int cout, int H, int W, float* y, const float* x, const float* U, const float* b,
                     const Epilogue<float>& ep, std::vector<Scratch>& work) {
-  const Plan plan(N, H, W);
+  constexpr int P = (M + 2) * (M + 2);  // positions of a transformed tile
+  const Plan plan(N, H, W, M);
   const int TH = plan.TH, TW = plan.TW;
   const size_t plane = static_cast<size_t>(H) * W;
 #pragma omp parallel for schedule(static)
@@ -210,39 +321,56 @@ inline void forward(int N, int cin, int cout, int H, int W, float* y, const floa
     Scratch& sc = work[omp_get_thread_num()];
     const int r0 = chunk * plan.rows, r1 = std::min(plan.R, r0 + plan.rows);  // tile rows r = n * TH + ty
     const size_t cols = static_cast<size_t>(r1 - r0) * TW;
-    float* v = sc.v.get(16 * static_cast<size_t>(cin) * cols);
-    float* m = sc.m.get(16 * static_cast<size_t>(cout) * cols);
+    // The planes V_xi, M_xi lie vs, ms floats apart: one cache line past a multiple of 4 KiB, so that
+    // the transforms' a^2 streams (one per plane) fall in different L1 sets.
+    const size_t vs = plane_stride(static_cast<size_t>(cin) * cols), ms = plane_stride(static_cast<size_t>(cout) * cols);
+    float* v = sc.v.get(P * vs);
+    float* m = sc.m.get(P * ms);
     for (int c = 0; c < cin; ++c)  // V_xi [cin, cols]
       for (int r = r0; r < r1; ++r)
-        input_tile_row(v + static_cast<size_t>(c) * cols + static_cast<size_t>(r - r0) * TW, cin * cols,
-                       x + (static_cast<size_t>(r / TH) * cin + c) * plane, H, W, r % TH, TW);
-    for (int xi = 0; xi < 16; ++xi)  // M_xi = U_xi V_xi [cout, cols]
+        input_tile_row<M>(v + static_cast<size_t>(c) * cols + static_cast<size_t>(r - r0) * TW, vs,
+                          x + (static_cast<size_t>(r / TH) * cin + c) * plane, H, W, r % TH, TW);
+    for (int xi = 0; xi < P; ++xi)  // M_xi = U_xi V_xi [cout, cols]
       gemm::kernel(cout, static_cast<int>(cols), cin,
                    gemm::Rows<float>{U + static_cast<size_t>(xi) * cout * cin, static_cast<size_t>(cin)},
-                   gemm::Rows<float>{v + static_cast<size_t>(xi) * cin * cols, cols},
-                   m + static_cast<size_t>(xi) * cout * cols, cols);
+                   gemm::Rows<float>{v + xi * vs, cols}, m + xi * ms, cols);
     for (int r = r0; r < r1; ++r) {  // Y = A^T M A through the epilogue
-      const int n = r / TH, ty = r % TH, nrows = std::min(2, H - 2 * ty);
+      const int n = r / TH, ty = r % TH, nrows = std::min(M, H - M * ty);
       for (int o = 0; o < cout; ++o) {
-        OutRow rows[2];
+        OutRow rows[M];
         for (int e = 0; e < nrows; ++e) {
-          const size_t at = (static_cast<size_t>(n) * cout + o) * plane + static_cast<size_t>(2 * ty + e) * W;
+          const size_t at = (static_cast<size_t>(n) * cout + o) * plane + static_cast<size_t>(M * ty + e) * W;
           rows[e] = {y + at, ep.y2 ? ep.y2 + at : nullptr, ep.res ? ep.res + at : nullptr};
         }
-        output_tile_row(m + static_cast<size_t>(o) * cols + static_cast<size_t>(r - r0) * TW, cout * cols, TW, W, rows,
-                        nrows, b ? b[o] : 0.0f, ep.chan ? ep.chan[static_cast<size_t>(n) * cout + o] : 0.0f, ep.relu);
+        output_tile_row<M>(m + static_cast<size_t>(o) * cols + static_cast<size_t>(r - r0) * TW, ms, TW, W,
+                           rows, nrows, b ? b[o] : 0.0f, ep.chan ? ep.chan[static_cast<size_t>(n) * cout + o] : 0.0f,
+                           ep.relu);
       }
     }
   }
 }
 
+// y [N, co, H, W] = the 3x3 convolution (padding 1) of x [N, ci, H, W] with w [cout][cin][3][3]
+// (flip = false: co = cout, ci = cin; flip = true, the input gradient: co = cin, ci = cout, the
+// kernel flipped and transposed), plus bias b [co] (null: none), through the epilogue; U holds the
+// transformed weights. The tile size is tile_size().
+inline void convolve(int N, int cout, int cin, bool flip, int H, int W, float* y, const float* x, const float* w,
+                     const float* b, const Epilogue<float>& ep, Buf<float>& U, std::vector<Scratch>& work) {
+  const int co = flip ? cin : cout, ci = flip ? cout : cin;
+  const size_t pairs = static_cast<size_t>(cout) * cin;
+  if (tile_size() == 2) {
+    transform_weights<2>(U.get(16 * pairs), w, cout, cin, flip);
+    forward<2>(N, ci, co, H, W, y, x, U.data(), b, ep, work);
+  } else {
+    transform_weights<4>(U.get(36 * pairs), w, cout, cin, flip);
+    forward<4>(N, ci, co, H, W, y, x, U.data(), b, ep, work);
+  }
+}
+
 #else
 
-inline void transform_weights(float*, const float*, int, int, bool) {
-  throw std::logic_error("the Winograd convolution needs AVX-512 (winograd::applies is false without it)");
-}
-inline void forward(int, int, int, int, int, float*, const float*, const float*, const float*, const Epilogue<float>&,
-                    std::vector<Scratch>&) {
+inline void convolve(int, int, int, bool, int, int, float*, const float*, const float*, const float*,
+                     const Epilogue<float>&, Buf<float>&, std::vector<Scratch>&) {
   throw std::logic_error("the Winograd convolution needs AVX-512 (winograd::applies is false without it)");
 }
 

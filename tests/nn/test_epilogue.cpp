@@ -89,8 +89,12 @@ void expect_fused_equals_unfused(int cin, int cout, int k, int s, int p, int H, 
 }  // namespace
 
 TEST(Epilogue, FusedEqualsUnfusedOnTheWinogradPath) {
-  expect_fused_equals_unfused<float>(5, 18, 3, 1, 1, 7, 9, MatmulPrecision::Float32);  // 3x3, stride 1, padding 1
-  expect_fused_equals_unfused<float>(3, 9, 3, 1, 1, 6, 35, MatmulPrecision::Float32);
+  for (const char* tile : {"4", "2"}) {  // F(4x4, 3x3), F(2x2, 3x3)
+    qdiff::test::ScopedEnv env("QDIFF_NN_WINOGRAD", tile);
+    expect_fused_equals_unfused<float>(5, 18, 3, 1, 1, 7, 9, MatmulPrecision::Float32);  // 3x3, stride 1, padding 1
+    expect_fused_equals_unfused<float>(3, 9, 3, 1, 1, 6, 35, MatmulPrecision::Float32);
+    expect_fused_equals_unfused<float>(3, 9, 3, 1, 1, 5, 70, MatmulPrecision::Float32);  // two 16-tile lanes
+  }
 }
 
 TEST(Epilogue, FusedEqualsUnfusedOnTheShiftedViewPath) {

@@ -478,27 +478,36 @@ TEST(Layers, FloatConvBackwardMatchesDouble) {
   check_float_backward_matches_double<ConvTranspose2d>(16, 6, 4, 2, 1, 4, 7);  // H != W
 }
 
-// Float 3x3 convolutions of stride 1 and padding 1 run Winograd's F(2x2, 3x3) on AVX-512
-// (conv_winograd.hpp): forward, and the input gradient as the same convolution of dy with the
-// flipped kernel. Against double, and with QDIFF_NN_CONV=direct (the shifted-view path) too:
-// even and odd sizes (a last, half-used row or column of 2x2 tiles), 1 x 1 and 1 x W images,
-// tiles of one chunk that span several images (N = 5), 16-lane tails of the tile rows (W > 32),
-// channel counts off the GEMM's 8-row tiles, thin and thick weights.
+// Float 3x3 convolutions of stride 1 and padding 1 run Winograd's F(4x4, 3x3), or F(2x2, 3x3)
+// with QDIFF_NN_WINOGRAD=2, on AVX-512 (conv_winograd.hpp): forward, and the input gradient as the
+// same convolution of dy with the flipped kernel. Against double, for both tile sizes and with
+// QDIFF_NN_CONV=direct (the shifted-view path) too: sizes that are and are not multiples of the
+// tile (a last, part-used row or column of tiles: H, W mod 4 = 0, 1, 2, 3), 1 x 1 and 1 x W images,
+// tiles of one chunk that span several images (N = 5), 16-tile lanes and their tails (W > 32, W >
+// 64, and W = 64 / 65 where the last lane's right neighbour is padding / a pixel), channel counts
+// off the GEMM's 8-row tiles, thin and thick weights.
 TEST(Layers, WinogradConvMatchesDoubleAndTheShiftedPath) {
-  for (const char* conv : {"", "direct"}) {
-    qdiff::test::ScopedEnv env("QDIFF_NN_CONV", conv);
-    EXPECT_EQ(winograd::applies(3, 1, 1, MatmulPrecision::Float32), *conv == '\0' && gemm::has_kernel()) << conv;
+  for (const char* conv : {"4", "2", "direct"}) {
+    const bool direct = std::string(conv) == "direct";
+    qdiff::test::ScopedEnv env("QDIFF_NN_CONV", direct ? conv : "");
+    qdiff::test::ScopedEnv tile("QDIFF_NN_WINOGRAD", direct ? "" : conv);
+    EXPECT_EQ(winograd::applies(3, 1, 1, MatmulPrecision::Float32), !direct && gemm::has_kernel()) << conv;
+    EXPECT_EQ(winograd::tile_size(), direct ? 4 : std::stoi(conv));
     EXPECT_FALSE(winograd::applies(3, 1, 1, MatmulPrecision::BF16));
     EXPECT_FALSE(winograd::applies(3, 2, 1, MatmulPrecision::Float32));
     EXPECT_FALSE(winograd::applies(3, 1, 0, MatmulPrecision::Float32));
     check_float_backward_matches_double<Conv2d>(3, 20, 3, 1, 1, 1);       // one pixel
-    check_float_backward_matches_double<Conv2d>(5, 16, 3, 1, 1, 2);       // one tile
+    check_float_backward_matches_double<Conv2d>(5, 16, 3, 1, 1, 2);       // one 2x2 tile
+    check_float_backward_matches_double<Conv2d>(5, 16, 3, 1, 1, 4);       // one 4x4 tile
     check_float_backward_matches_double<Conv2d>(4, 18, 3, 1, 1, 1, 7);    // one row, odd W
     check_float_backward_matches_double<Conv2d>(17, 33, 3, 1, 1, 28);     // the U-Net's top level
     check_float_backward_matches_double<Conv2d>(32, 24, 3, 1, 1, 7);      // its bottom level (odd)
+    check_float_backward_matches_double<Conv2d>(24, 40, 3, 1, 1, 14);     // its middle level (14 mod 4 = 2)
     check_float_backward_matches_double<Conv2d>(20, 3, 3, 1, 1, 7, 10);   // thin weight
     check_float_backward_matches_double<Conv2d>(9, 21, 3, 1, 1, 13, 6);   // odd H
-    check_float_backward_matches_double<Conv2d>(6, 17, 3, 1, 1, 3, 67);   // W > 32: two 16-tile lanes
+    check_float_backward_matches_double<Conv2d>(6, 17, 3, 1, 1, 3, 67);   // W > 64: two 16-tile lanes of either size
+    check_float_backward_matches_double<Conv2d>(5, 8, 3, 1, 1, 5, 64);    // W = 64: padding right of the last lane
+    check_float_backward_matches_double<Conv2d>(5, 8, 3, 1, 1, 6, 65);    // W = 65: one pixel right of it
     // an empty batch computes nothing and adds nothing to the gradients
     ParamRegistryT<float> reg;
     Conv2d<float> layer(reg, "c", 4, 8, 3, 1, 1);

@@ -38,7 +38,7 @@ struct ShiftedScratch {
 
 // Per-thread scratch of the Winograd path (src/nn/conv_winograd.hpp), grow-only.
 struct WinogradScratch {
-  Buf<float> v, m;  // the transformed input V [16][cin][cols] and the GEMMs' output M [16][cout][cols]
+  Buf<float> v, m;  // the transformed input V [a^2][cin][cols] and the GEMMs' output M [a^2][cout][cols]
 };
 
 // im2col for a [C,H,W] image with square kernel k, stride s, padding p -> col: [C*k*k, Ho*Wo].
