@@ -41,7 +41,7 @@ template <class T>
 void Conv2d<T>::forward(T* y, const T* x, int N, int H, int W, const Epilogue<T>& ep) {
   // x: [N,cin,H,W] -> y: [N,cout,Ho,Wo]. Per block of m images: col: [K, m*P], Yb = W col: [cout, m*P]
   if constexpr (std::is_same_v<T, float>) {
-    if (winograd::applies(k, stride, pad, precision)) {  // F(4x4, 3x3) (conv_winograd.hpp)
+    if (winograd::applies(k, stride, pad, precision)) {  // Winograd F(4x4, 3x3) or F(2x2, 3x3)
       ensure_threads(wino_);
       winograd::convolve(N, cout, cin, false, H, W, y, x, reg_->param(w), reg_->param(b), ep, wu_, wino_);
       return;

@@ -16,13 +16,13 @@
 // (the weight transform) and V = B^T d B (the input transform). Per output and channel pair that is
 // a^2 / m^2 multiply-adds where the direct convolution needs 9: 4 for F(2x2, 3x3) (2.25x fewer),
 // 2.25 for F(4x4, 3x3) (4x fewer), whose transformed input is also 2.25x the input's size instead
-// of 4x. F(4x4, 3x3) rounds more (its transforms scale by up to 8 and divide by 24): about 1e-5
-// of the output's scale in float, 10x F(2x2, 3x3). A size that is not a multiple of m computes one
+// of 4x. F(4x4, 3x3) rounds more (its transforms scale by up to 8 and divide by 24): up to about
+// 5e-6 of the output's scale in float (measured), 10x F(2x2, 3x3). A size that is not a multiple of m computes one
 // more row or column of tiles and drops what lies outside.
 //
 // The batch's tile rows (image n, tile row ty) are cut into chunks of about 256 (m = 2) or 64
-// (m = 4) columns (tiles), spread over the OpenMP threads; every output is the same sum in the same order whatever the
-// chunk, so results do not depend on the thread count. The GEMMs run on the AVX-512 kernel
+// (m = 4) columns (tiles), spread over the OpenMP threads; every output is the same sum in the
+// same order whatever the chunk, so results do not depend on the thread count. The GEMMs run on the AVX-512 kernel
 // (gemm.hpp); without AVX-512 this path is never taken (applies()).
 //
 // The stride-1 input gradient is the same convolution of dy with the kernel flipped and transposed
@@ -350,21 +350,26 @@ inline void forward(int N, int cin, int cout, int H, int W, float* y, const floa
   }
 }
 
+// The weight transform, then the convolution, with m x m tiles (see convolve).
+template <int M>
+inline void convolve_tiles(int N, int cout, int cin, bool flip, int H, int W, float* y, const float* x,
+                           const float* w, const float* b, const Epilogue<float>& ep, Buf<float>& U,
+                           std::vector<Scratch>& work) {
+  const int co = flip ? cin : cout, ci = flip ? cout : cin;
+  transform_weights<M>(U.get(static_cast<size_t>(M + 2) * (M + 2) * cout * cin), w, cout, cin, flip);
+  forward<M>(N, ci, co, H, W, y, x, U.data(), b, ep, work);
+}
+
 // y [N, co, H, W] = the 3x3 convolution (padding 1) of x [N, ci, H, W] with w [cout][cin][3][3]
 // (flip = false: co = cout, ci = cin; flip = true, the input gradient: co = cin, ci = cout, the
 // kernel flipped and transposed), plus bias b [co] (null: none), through the epilogue; U holds the
 // transformed weights. The tile size is tile_size().
 inline void convolve(int N, int cout, int cin, bool flip, int H, int W, float* y, const float* x, const float* w,
                      const float* b, const Epilogue<float>& ep, Buf<float>& U, std::vector<Scratch>& work) {
-  const int co = flip ? cin : cout, ci = flip ? cout : cin;
-  const size_t pairs = static_cast<size_t>(cout) * cin;
-  if (tile_size() == 2) {
-    transform_weights<2>(U.get(16 * pairs), w, cout, cin, flip);
-    forward<2>(N, ci, co, H, W, y, x, U.data(), b, ep, work);
-  } else {
-    transform_weights<4>(U.get(36 * pairs), w, cout, cin, flip);
-    forward<4>(N, ci, co, H, W, y, x, U.data(), b, ep, work);
-  }
+  if (tile_size() == 2)
+    convolve_tiles<2>(N, cout, cin, flip, H, W, y, x, w, b, ep, U, work);
+  else
+    convolve_tiles<4>(N, cout, cin, flip, H, W, y, x, w, b, ep, U, work);
 }
 
 #else
