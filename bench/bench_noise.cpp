@@ -6,7 +6,7 @@
 // Arguments {n, threads, sim, noise}: sim 0 = "density_matrix", 1 = "trajectories" (kTrajectories per
 // sample); noise 0 = two-qubit depolarizing p = 0.01 after every CNOT (the Qulacs comparison),
 // 1 = a device preset (T1 = T2 = 100 us, gate times 35 / 300 ns, gate errors 1e-3 / 1e-2: every
-// channel after every gate). An n = 12 density-matrix iteration takes minutes (64 matrices of
+// channel after every gate), 2 = two-qubit depolarizing p = 1e-3 (with 0: the noise study's levels). An n = 12 density-matrix iteration takes minutes (64 matrices of
 // 4^12 entries, ~100 passes each); Google Benchmark then runs it once per repetition.
 #include <benchmark/benchmark.h>
 
@@ -24,9 +24,9 @@ constexpr int kBatch = 64;
 constexpr int kTrajectories = 64;  // the default of quantum.trajectories
 
 NoiseModel bench_noise(int which) {
-  if (which == 0) {
+  if (which != 1) {
     NoiseModel m;
-    m.two_qubit.depolarizing = 0.01;
+    m.two_qubit.depolarizing = which == 0 ? 0.01 : 0.001;
     return m;
   }
   DeviceSpec d;
@@ -75,7 +75,7 @@ void BM_NoisyForward(benchmark::State& state) { run(state, false); }
 void BM_NoisyForwardPlusGradient(benchmark::State& state) { run(state, true); }
 
 void Args(benchmark::internal::Benchmark* b) {
-  for (int noise : {0, 1})
+  for (int noise : {0, 1, 2})
     for (int sim : {0, 1})
       for (int n : {8, 12})
         for (int t : {1, 2}) b->Args({n, t, sim, noise});

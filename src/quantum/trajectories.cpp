@@ -33,6 +33,8 @@ TrajectorySimulator::TrajectorySimulator(Circuit circuit, NoiseModel noise)
     } else if (ch.kind == ChannelKind::PhaseDamping) {
       const double pz = 0.5 * (1 - std::sqrt(1 - s));
       prob = {1 - pz, 0, 0, pz};  // indexed by Pauli: I or Z
+    } else {
+      state_free_ = false;  // amplitude damping: jump probabilities depend on the state
     }
     std::vector<double> cum;
     double acc = 0;
@@ -72,6 +74,21 @@ void TrajectorySimulator::sample_step(const Step& st, const double* angles, cons
       traj.op[ev.channel] = a;
     }
     rho_q = mul(a, mul(rho_q, quantum::adjoint(a)));
+  }
+}
+
+void TrajectorySimulator::draw(Rng& rng, Trajectory& traj) const {
+  if (!state_free_)
+    throw InvalidArgument("TrajectorySimulator::draw: amplitude damping's branches depend on the state; use sample");
+  const size_t n_ch = noisy_.channels().size();
+  std::vector<double> u(n_ch);
+  for (double& x : u) x = rng.uniform();
+  traj.branch.assign(n_ch, 0);
+  traj.op.assign(n_ch, Mat2{});
+  for (size_t ch = 0; ch < n_ch; ++ch) {
+    const int b = branch_of(pauli_cumulative_[ch], u[ch]);
+    traj.branch[ch] = static_cast<uint8_t>(b);
+    if (noisy_.channels()[ch].q1 < 0) traj.op[ch] = pauli(b);  // as sample_step records it
   }
 }
 

@@ -178,6 +178,70 @@ TEST(TrajectoryBackend, BackwardDifferentiatesTheEstimateItsForwardReturned) {
   }
 }
 
+// Pauli channels only: branch probabilities that are constants, so draws can be merged.
+NoiseModel pauli_noise(double s) {
+  NoiseModel m;
+  m.one_qubit = {s, 0.0, 2 * s};
+  m.two_qubit = {3 * s, 0.0, s};
+  m.readout_error = 0.02;
+  return m;
+}
+
+TEST(Trajectories, DrawPicksTheBranchesSampleDoes) {
+  Rng rng(209);
+  const Circuit c = make_ansatz({4, 2, Ansatz::Strong, Entangler::Ring});
+  const TrajectorySimulator sim(c, pauli_noise(0.1));
+  ASSERT_TRUE(sim.branches_are_state_free());
+  const ref::BatchProblem p = ref::random_batch_problem(c, 1, rng);
+  std::vector<double> angles(c.n_slots());
+  c.bind(p.inputs.data(), p.weights.data(), angles.data());
+  TrajectoryWorkspace ws;
+  Trajectory sampled, drawn;
+  int with_error = 0;
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    Rng a(seed), b(seed);
+    sim.sample(angles.data(), a, ws, sampled);
+    sim.draw(b, drawn);
+    ASSERT_EQ(sampled.branch, drawn.branch) << "seed " << seed;
+    for (size_t ch = 0; ch < sampled.op.size(); ++ch) EXPECT_EQ(sampled.op[ch], drawn.op[ch]) << "channel " << ch;
+    EXPECT_EQ(a.uniform(), b.uniform()) << "the rng must advance alike";
+    for (uint8_t x : drawn.branch) with_error += x != 0;
+  }
+  EXPECT_GT(with_error, 0);
+  const TrajectorySimulator damped(c, mixed_noise(0.1));
+  EXPECT_FALSE(damped.branches_are_state_free());
+  Rng r(1);
+  EXPECT_THROW(damped.draw(r, drawn), InvalidArgument);
+}
+
+TEST(TrajectoryBackend, MergedDrawsGiveTheSameBitsAsOneRunPerTrajectory) {
+  Rng rng(210);
+  for (const Circuit& c :
+       {make_ansatz({4, 3, Ansatz::Default, Entangler::Ring}), ref::random_circuit(4, 20, rng)}) {
+    for (double s : {1e-3, 0.05}) {  // most draws alike; most draws different
+      TrajectoryBackend merged(c, pauli_noise(s), 64), single(c, pauli_noise(s), 64);
+      single.set_merge_draws(false);
+      ASSERT_TRUE(merged.merges_draws());
+      ASSERT_FALSE(single.merges_draws());
+      const ref::BatchProblem p = ref::random_batch_problem(c, 3, rng);
+      const std::vector<double> angles = merged.bind_rows(p.inputs.data(), p.batch, p.weights.data());
+      std::vector<double> fm(p.batch * 64 * c.n_qubits()), fs(fm.size());
+      merged.trajectory_values(angles.data(), p.batch, Rng(5), fm.data());
+      single.trajectory_values(angles.data(), p.batch, Rng(5), fs.data());
+      EXPECT_EQ(fm, fs) << "noise " << s;
+      for (GradMethod method : {GradMethod::Adjoint, GradMethod::ParameterShift}) {
+        std::vector<double> dm(p.inputs.size(), 0.0), wm(p.weights.size(), 0.0), ds(dm), ws(wm);
+        merged.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), method, dm.data(), wm.data(), Rng(6));
+        single.backward(p.inputs.data(), p.batch, p.weights.data(), p.c.data(), method, ds.data(), ws.data(), Rng(6));
+        EXPECT_EQ(dm, ds) << "noise " << s << " " << mode_name(method);
+        EXPECT_EQ(wm, ws) << "noise " << s << " " << mode_name(method);
+      }
+    }
+  }
+  const TrajectoryBackend damped(make_ansatz({3, 2, Ansatz::Default, Entangler::Ring}), mixed_noise(0.05), 8);
+  EXPECT_FALSE(damped.merges_draws());  // damping's branches depend on the state
+}
+
 TEST(Trajectories, PerTrajectoryAdjointMatchesParameterShiftThroughJumps) {
   Rng rng(203);
   NoiseModel strong = mixed_noise(0.25);  // damping 0.5 / 0.75: frequent non-invertible jumps

@@ -65,6 +65,12 @@ class TrajectorySimulator {
   // Draws a trajectory at these angles: one uniform per channel from rng, then the circuit with the
   // branches those uniforms select; ws.psi <- its (normalised) state, traj <- its branches.
   void sample(const double* angles, Rng& rng, TrajectoryWorkspace& ws, Trajectory& traj) const;
+  // True when every channel's branch probabilities are constants (Pauli channels: depolarizing and
+  // dephasing, no amplitude damping), so that a trajectory's branches follow from its rng alone.
+  bool branches_are_state_free() const { return state_free_; }
+  // The branches sample() would draw from the same rng, without running the circuit; rng advances
+  // as in sample(). Requires branches_are_state_free().
+  void draw(Rng& rng, Trajectory& traj) const;
   // ws.psi <- the recorded trajectory at (possibly other) angles: the unnormalised psi~(angles).
   void replay(const double* angles, const Trajectory& traj, TrajectoryWorkspace& ws) const;
   // f[q] = (1 - 2 r) <psi|Z_q|psi> from ws.psi.   f: [n]
@@ -91,6 +97,7 @@ class TrajectorySimulator {
 
   NoisyCircuit noisy_;
   std::vector<std::vector<double>> pauli_cumulative_;  // [n_channels] Pauli channels' branch CDFs
+  bool state_free_ = true;
 };
 
 }  // namespace qdiff::quantum
