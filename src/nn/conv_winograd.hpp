@@ -22,7 +22,10 @@
 //
 // The batch's tile rows (image n, tile row ty) are cut into chunks of about 256 (m = 2) or 64
 // (m = 4) columns (tiles), spread over the OpenMP threads; every output is the same sum in the
-// same order whatever the chunk, so results do not depend on the thread count. The GEMMs run on the AVX-512 kernel
+// same order whatever the chunk, so results do not depend on the thread count. The transforms run
+// on blocks of 16 consecutive tiles of a chunk, one per vector lane, across tile rows and images
+// (Block), so that small images fill the lanes: a tile row has only 7, 4 and 2 tiles at the
+// U-Net's 28, 14 and 7 pixels. The GEMMs run on the AVX-512 kernel
 // (gemm.hpp); without AVX-512 this path is never taken (applies()).
 //
 // The stride-1 input gradient is the same convolution of dy with the kernel flipped and transposed
@@ -140,38 +143,6 @@ inline void transform_weights(float* U, const float* w, int cout, int cin, bool 
 
 inline __mmask16 lanes(int n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 
-// One row r [W] of an image read at the columns of 16 tiles from tile t0 on: c[i][l] = r[m (t0 + l)
-// - 1 + i], i < a = m + 2, zero outside [0, W) (the padding).
-template <int M>
-inline void tile_columns(const float* r, int W, int t0, __m512* c) {
-  const int j0 = M * t0;
-  const float before = j0 > 0 ? r[j0 - 1] : 0.0f, after = j0 + 16 * M < W ? r[j0 + 16 * M] : 0.0f;
-  if constexpr (M == 2) {
-    const __m512 lo = _mm512_maskz_loadu_ps(lanes(W - j0), r + j0), hi = _mm512_maskz_loadu_ps(lanes(W - j0 - 16), r + j0 + 16);
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i one = _mm512_set1_epi32(1);
-    c[1] = _mm512_permutex2var_ps(lo, even, hi);
-    c[2] = _mm512_permutex2var_ps(lo, _mm512_add_epi32(even, one), hi);
-    c[3] = _mm512_permutex2var_ps(lo, _mm512_add_epi32(even, _mm512_set1_epi32(2)), hi);  // lane 15 wraps: set below
-    c[0] = _mm512_permutex2var_ps(lo, _mm512_sub_epi32(even, one), hi);                   // lane 0 wraps: set below
-    c[3] = _mm512_mask_mov_ps(c[3], __mmask16(0x8000), _mm512_set1_ps(after));
-    c[0] = _mm512_mask_mov_ps(c[0], __mmask16(1), _mm512_set1_ps(before));
-  } else {
-    // The 64 values from j0 on, then their four phases p_s[l] = r[j0 + 4 l + s]: lanes 0-7 from
-    // q[0], q[1], lanes 8-15 from q[2], q[3].
-    __m512 q[4];
-    for (int i = 0; i < 4; ++i) q[i] = _mm512_maskz_loadu_ps(lanes(W - j0 - 16 * i), r + j0 + 16 * i);
-    const __m512i by4 = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
-    for (int s = 0; s < 4; ++s) {
-      const __m512i idx = _mm512_add_epi32(by4, _mm512_set1_epi32(s));
-      c[1 + s] = _mm512_shuffle_f32x4(_mm512_permutex2var_ps(q[0], idx, q[1]), _mm512_permutex2var_ps(q[2], idx, q[3]), 0x44);
-    }
-    // c[0][l] = p_3[l - 1] (lane 0: r[j0 - 1]); c[5][l] = p_0[l + 1] (lane 15: r[j0 + 64])
-    c[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(c[4]), _mm512_castps_si512(_mm512_set1_ps(before)), 15));
-    c[5] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(after)), _mm512_castps_si512(c[1]), 1));
-  }
-}
-
 // out = B^T x for one column x [a] of a patch.
 template <int M>
 inline void apply_bt(const __m512* x, __m512* out) {
@@ -208,30 +179,115 @@ inline void apply_at(const __m512* x, __m512* out) {
   }
 }
 
-// V_xi[tx] = (B^T d B)_xi of the tiles (ty, tx), tx < TW, of the channel plane x [H, W]; the V_xi
-// planes `vs` apart. The tile reads image rows m ty - 1 .. m ty + m and the columns likewise.
+// A block: 16 consecutive tiles of a chunk, lanes l0 .. l0 + 15 of the chunk's tile sequence (its
+// tile rows one after another, TW tiles each), so that small images fill the vector lanes too (at
+// 7 x 7 pixels a tile row has only 2 tiles). The tile rows a block covers are its segments; lane l
+// of a segment is its row's tile tx = l0 + l - (r - r0) TW, whose columns start at shift + m l.
+struct Segment {
+  int n, ty;           // image and tile row of the chunk's tile row r
+  int shift;           // m (l0 - (r - r0) TW): column of lane 0's tile (may lie outside the image)
+  __mmask16 part[4];   // part[k]: elements e of the columns shift + 16 k + e that lie in [0, W)
+};
+struct Block {
+  int l0, n_lanes, n_seg;
+  Segment seg[17];         // at most 16 rows of one tile, and one more cut at each end
+  __mmask16 first, last;   // lanes whose tile is the first / last of its tile row
+  int before, after;       // columns of lane 0's left and lane 15's right neighbour in their rows, or -1
+};
+
+inline __mmask16 columns_in(int from, int W) {  // elements e < 16 with 0 <= from + e < W
+  const int lo = std::max(0, -from), hi = std::min(16, W - from);
+  return hi > lo ? __mmask16(((1u << hi) - 1) & ~((1u << lo) - 1)) : __mmask16(0);
+}
+
+// The blocks of a chunk: tile rows r0 .. r1 - 1 (r = n TH + ty), TW tiles of m columns each.
+inline std::vector<Block> make_blocks(int r0, int r1, int TH, int TW, int W, int m) {
+  std::vector<Block> blocks;
+  const int cols = (r1 - r0) * TW;
+  for (int l0 = 0; l0 < cols; l0 += 16) {
+    Block b{};
+    b.l0 = l0;
+    b.n_lanes = std::min(16, cols - l0);
+    for (int r = r0 + l0 / TW; r < r1 && (r - r0) * TW < l0 + b.n_lanes; ++r) {
+      Segment& sg = b.seg[b.n_seg++];
+      sg.n = r / TH;
+      sg.ty = r % TH;
+      sg.shift = m * (l0 - (r - r0) * TW);
+      for (int k = 0; k < m; ++k) sg.part[k] = columns_in(sg.shift + 16 * k, W);
+      const int head = (r - r0) * TW - l0, tail = head + TW - 1;  // lanes of tiles 0 and TW - 1
+      if (head >= 0 && head < 16) b.first |= __mmask16(1u << head);
+      if (tail >= 0 && tail < 16) b.last |= __mmask16(1u << tail);
+    }
+    const int tx0 = b.seg[0].shift / m, tx15 = 15 + b.seg[b.n_seg - 1].shift / m;  // lane 0's and lane 15's tiles
+    b.before = tx0 > 0 ? m * tx0 - 1 : -1;
+    b.after = b.n_lanes == 16 && tx15 < TW - 1 ? m * (tx15 + 1) : -1;
+    blocks.push_back(b);
+  }
+  return blocks;
+}
+
+// Patch row i of the block's tiles in one channel (x: that channel of image 0; images `img` floats
+// apart): c[j][l] = the value at column j - 1 of lane l's tile in its row m ty - 1 + i, j < a =
+// m + 2, zero outside the image (the padding).
 template <int M>
-inline void input_tile_row(float* v, size_t vs, const float* x, int H, int W, int ty, int TW) {
+inline void block_columns(const Block& b, const float* x, size_t img, int H, int W, int i, __m512* c) {
+  __m512 q[M];  // columns shift + 16 k .. + 15 of each segment's row, merged over the segments
+  for (int k = 0; k < M; ++k) q[k] = _mm512_setzero_ps();
+  float before = 0.0f, after = 0.0f;
+  for (int s = 0; s < b.n_seg; ++s) {
+    const Segment& sg = b.seg[s];
+    const int row = M * sg.ty - 1 + i;
+    if (row < 0 || row >= H) continue;
+    const float* r = x + sg.n * img + static_cast<size_t>(row) * W;
+    for (int k = 0; k < M; ++k)
+      if (sg.part[k]) q[k] = _mm512_mask_loadu_ps(q[k], sg.part[k], r + (sg.shift + 16 * k));
+    if (s == 0 && b.before >= 0) before = r[b.before];
+    if (s == b.n_seg - 1 && b.after >= 0) after = r[b.after];
+  }
+  if constexpr (M == 2) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i one = _mm512_set1_epi32(1);
+    c[1] = _mm512_permutex2var_ps(q[0], even, q[1]);
+    c[2] = _mm512_permutex2var_ps(q[0], _mm512_add_epi32(even, one), q[1]);
+    c[3] = _mm512_permutex2var_ps(q[0], _mm512_add_epi32(even, _mm512_set1_epi32(2)), q[1]);  // lane 15 wraps: set below
+    c[0] = _mm512_permutex2var_ps(q[0], _mm512_sub_epi32(even, one), q[1]);                   // lane 0 wraps: set below
+    c[3] = _mm512_mask_mov_ps(c[3], __mmask16(0x8000), _mm512_set1_ps(after));
+    c[0] = _mm512_mask_mov_ps(c[0], __mmask16(1), _mm512_set1_ps(before));
+  } else {
+    // The four phases p_s[l] = column shift + 4 l + s: lanes 0-7 from q[0], q[1], lanes 8-15 from
+    // q[2], q[3].
+    const __m512i by4 = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
+    for (int s = 0; s < 4; ++s) {
+      const __m512i idx = _mm512_add_epi32(by4, _mm512_set1_epi32(s));
+      c[1 + s] = _mm512_shuffle_f32x4(_mm512_permutex2var_ps(q[0], idx, q[1]), _mm512_permutex2var_ps(q[2], idx, q[3]), 0x44);
+    }
+    // c[0][l] = p_3[l - 1] (lane 0: before); c[5][l] = p_0[l + 1] (lane 15: after)
+    c[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(c[4]), _mm512_castps_si512(_mm512_set1_ps(before)), 15));
+    c[5] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(after)), _mm512_castps_si512(c[1]), 1));
+  }
+  // a tile's left neighbour column of its first tile and right one of its last are padding, not the
+  // neighbouring lane's row
+  c[0] = _mm512_maskz_mov_ps(__mmask16(~b.first), c[0]);
+  c[M + 1] = _mm512_maskz_mov_ps(__mmask16(~b.last), c[M + 1]);
+}
+
+// V_xi[l0 + l] = (B^T d B)_xi of the block's tiles in one channel (x, img: as block_columns); the
+// V_xi planes `vs` apart.
+template <int M>
+inline void input_block(float* v, size_t vs, const Block& b, const float* x, size_t img, int H, int W) {
   constexpr int A = M + 2;
-  for (int t0 = 0; t0 < TW; t0 += 16) {
-    const __mmask16 k = lanes(TW - t0);
-    __m512 h[A][A];  // h[j][i]: row i of the patch after the horizontal transform (d B), column j
-    for (int i = 0; i < A; ++i) {
-      const int row = M * ty - 1 + i;
-      __m512 c[A], t[A];
-      if (row < 0 || row >= H) {
-        for (int j = 0; j < A; ++j) h[j][i] = _mm512_setzero_ps();
-        continue;
-      }
-      tile_columns<M>(x + static_cast<size_t>(row) * W, W, t0, c);
-      apply_bt<M>(c, t);
-      for (int j = 0; j < A; ++j) h[j][i] = t[j];
-    }
-    for (int j = 0; j < A; ++j) {  // B^T (d B), column j
-      __m512 out[A];
-      apply_bt<M>(h[j], out);
-      for (int i = 0; i < A; ++i) _mm512_mask_storeu_ps(v + static_cast<size_t>(A * i + j) * vs + t0, k, out[i]);
-    }
+  const __mmask16 k = lanes(b.n_lanes);
+  __m512 h[A][A];  // h[j][i]: row i of the patch after the horizontal transform (d B), column j
+  for (int i = 0; i < A; ++i) {
+    __m512 c[A], t[A];
+    block_columns<M>(b, x, img, H, W, i, c);
+    apply_bt<M>(c, t);
+    for (int j = 0; j < A; ++j) h[j][i] = t[j];
+  }
+  for (int j = 0; j < A; ++j) {  // B^T (d B), column j
+    __m512 out[A];
+    apply_bt<M>(h[j], out);
+    for (int i = 0; i < A; ++i) _mm512_mask_storeu_ps(v + static_cast<size_t>(A * i + j) * vs + b.l0, k, out[i]);
   }
 }
 
@@ -244,7 +300,7 @@ struct OutRow {
 
 // The epilogue of detail::finish_row on 16 values at column `col` (mask k), the same operations in
 // the same order: y = relu(v + bias), y2 = y + add + res.
-inline void finish16(__m512 v, const OutRow& o, size_t col, __mmask16 k, __m512 bias, __m512 add, bool relu) {
+inline void finish16(__m512 v, const OutRow& o, ptrdiff_t col, __mmask16 k, __m512 bias, __m512 add, bool relu) {
   v = _mm512_add_ps(v, bias);
   if (relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);  // std::max(v, 0): v when v is NaN
   _mm512_mask_storeu_ps(o.y + col, k, v);
@@ -254,16 +310,15 @@ inline void finish16(__m512 v, const OutRow& o, size_t col, __mmask16 k, __m512 
   _mm512_mask_storeu_ps(o.y2 + col, k, v);
 }
 
-// The m values y[c][l] (column m (t0 + l) + c) written as one row from column m t0 on through the
-// epilogue, W wide.
+// The m values y[c][l] (column c of lane l's tile) interleaved into m vectors w, w[k] holding the
+// 16 columns shift + 16 k .. of the lanes' rows (as Segment::part).
 template <int M>
-inline void write_tile_columns(const __m512* y, const OutRow& o, int t0, int W, __m512 bias, __m512 add, bool relu) {
-  const int col = M * t0;
+inline void interleave_columns(const __m512* y, __m512* w) {
   const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
   if constexpr (M == 2) {
-    finish16(_mm512_permutex2var_ps(y[0], lo, y[1]), o, col, lanes(W - col), bias, add, relu);
-    if (W - col > 16) finish16(_mm512_permutex2var_ps(y[0], hi, y[1]), o, col + 16, lanes(W - col - 16), bias, add, relu);
+    w[0] = _mm512_permutex2var_ps(y[0], lo, y[1]);
+    w[1] = _mm512_permutex2var_ps(y[0], hi, y[1]);
   } else {
     // pairs (y0, y1) and (y2, y3) interleaved, then the pairs as 64-bit elements
     const __m512d p01[2] = {_mm512_castps_pd(_mm512_permutex2var_ps(y[0], lo, y[1])),
@@ -271,34 +326,38 @@ inline void write_tile_columns(const __m512* y, const OutRow& o, int t0, int W, 
     const __m512d p23[2] = {_mm512_castps_pd(_mm512_permutex2var_ps(y[2], lo, y[3])),
                             _mm512_castps_pd(_mm512_permutex2var_ps(y[2], hi, y[3]))};
     const __m512i lo64 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), hi64 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
-    for (int q = 0; q < 4 && W - col - 16 * q > 0; ++q) {
-      const __m512d v = _mm512_permutex2var_pd(p01[q / 2], q % 2 ? hi64 : lo64, p23[q / 2]);
-      finish16(_mm512_castpd_ps(v), o, col + 16 * q, lanes(W - col - 16 * q), bias, add, relu);
-    }
+    for (int q = 0; q < 4; ++q) w[q] = _mm512_castpd_ps(_mm512_permutex2var_pd(p01[q / 2], q % 2 ? hi64 : lo64, p23[q / 2]));
   }
 }
 
-// Output rows m ty .. m ty + nrows - 1 (nrows < m at the bottom of an H that is not a multiple of m)
-// of one channel: A^T M A from M_xi[tx] (planes `ms` apart), columns interleaved, through the
-// epilogue.
+// Output channel o of the block's tiles: Y = A^T M A from M_xi[l0 + l] (m: M_0 of channel o, planes
+// `ms` apart), through the epilogue into y [N, cout, H, W] (bias: b[o]).
 template <int M>
-inline void output_tile_row(const float* m, size_t ms, int TW, int W, const OutRow* rows, int nrows, float bias,
-                            float add, bool relu) {
+inline void output_block(const float* m, size_t ms, const Block& b, int o, int cout, int H, int W, float* y,
+                         float bias, const Epilogue<float>& ep) {
   constexpr int A = M + 2;
-  const __m512 vb = _mm512_set1_ps(bias), va = _mm512_set1_ps(add);
-  for (int t0 = 0; t0 < TW; t0 += 16) {
-    const __mmask16 k = lanes(TW - t0);
-    __m512 s[M][A];  // A^T M: rows r, columns j
-    for (int j = 0; j < A; ++j) {
-      __m512 col[A], out[M];
-      for (int i = 0; i < A; ++i) col[i] = _mm512_maskz_loadu_ps(k, m + static_cast<size_t>(A * i + j) * ms + t0);
-      apply_at<M>(col, out);
-      for (int r = 0; r < M; ++r) s[r][j] = out[r];
-    }
-    for (int r = 0; r < nrows; ++r) {  // (A^T M) A: the m columns of each tile
-      __m512 y[M];
-      apply_at<M>(s[r], y);
-      write_tile_columns<M>(y, rows[r], t0, W, vb, va, relu);
+  const size_t plane = static_cast<size_t>(H) * W;
+  const __mmask16 k = lanes(b.n_lanes);
+  const __m512 vb = _mm512_set1_ps(bias);
+  __m512 s[M][A];  // A^T M: rows r, columns j
+  for (int j = 0; j < A; ++j) {
+    __m512 col[A], out[M];
+    for (int i = 0; i < A; ++i) col[i] = _mm512_maskz_loadu_ps(k, m + static_cast<size_t>(A * i + j) * ms + b.l0);
+    apply_at<M>(col, out);
+    for (int r = 0; r < M; ++r) s[r][j] = out[r];
+  }
+  for (int e = 0; e < M; ++e) {  // (A^T M) A: output row e of every tile
+    __m512 t[M], w[M];
+    apply_at<M>(s[e], t);
+    interleave_columns<M>(t, w);
+    for (int g = 0; g < b.n_seg; ++g) {
+      const Segment& sg = b.seg[g];
+      if (M * sg.ty + e >= H) continue;  // the bottom tile row of an H that is not a multiple of m
+      const size_t nc = static_cast<size_t>(sg.n) * cout + o, at = nc * plane + static_cast<size_t>(M * sg.ty + e) * W;
+      const OutRow row{y + at, ep.y2 ? ep.y2 + at : nullptr, ep.res ? ep.res + at : nullptr};
+      const __m512 add = _mm512_set1_ps(ep.chan ? ep.chan[nc] : 0.0f);
+      for (int q = 0; q < M; ++q)
+        if (sg.part[q]) finish16(w[q], row, sg.shift + 16 * q, sg.part[q], vb, add, ep.relu);
     }
   }
 }
@@ -326,27 +385,17 @@ inline void forward(int N, int cin, int cout, int H, int W, float* y, const floa
     const size_t vs = plane_stride(static_cast<size_t>(cin) * cols), ms = plane_stride(static_cast<size_t>(cout) * cols);
     float* v = sc.v.get(P * vs);
     float* m = sc.m.get(P * ms);
+    const std::vector<Block> blocks = make_blocks(r0, r1, TH, TW, W, M);
     for (int c = 0; c < cin; ++c)  // V_xi [cin, cols]
-      for (int r = r0; r < r1; ++r)
-        input_tile_row<M>(v + static_cast<size_t>(c) * cols + static_cast<size_t>(r - r0) * TW, vs,
-                          x + (static_cast<size_t>(r / TH) * cin + c) * plane, H, W, r % TH, TW);
+      for (const Block& bl : blocks)
+        input_block<M>(v + static_cast<size_t>(c) * cols, vs, bl, x + static_cast<size_t>(c) * plane, cin * plane, H, W);
     for (int xi = 0; xi < P; ++xi)  // M_xi = U_xi V_xi [cout, cols]
       gemm::kernel(cout, static_cast<int>(cols), cin,
                    gemm::Rows<float>{U + static_cast<size_t>(xi) * cout * cin, static_cast<size_t>(cin)},
                    gemm::Rows<float>{v + xi * vs, cols}, m + xi * ms, cols);
-    for (int r = r0; r < r1; ++r) {  // Y = A^T M A through the epilogue
-      const int n = r / TH, ty = r % TH, nrows = std::min(M, H - M * ty);
-      for (int o = 0; o < cout; ++o) {
-        OutRow rows[M];
-        for (int e = 0; e < nrows; ++e) {
-          const size_t at = (static_cast<size_t>(n) * cout + o) * plane + static_cast<size_t>(M * ty + e) * W;
-          rows[e] = {y + at, ep.y2 ? ep.y2 + at : nullptr, ep.res ? ep.res + at : nullptr};
-        }
-        output_tile_row<M>(m + static_cast<size_t>(o) * cols + static_cast<size_t>(r - r0) * TW, ms, TW, W,
-                           rows, nrows, b ? b[o] : 0.0f, ep.chan ? ep.chan[static_cast<size_t>(n) * cout + o] : 0.0f,
-                           ep.relu);
-      }
-    }
+    for (int o = 0; o < cout; ++o)  // Y = A^T M A through the epilogue
+      for (const Block& bl : blocks)
+        output_block<M>(m + static_cast<size_t>(o) * cols, ms, bl, o, cout, H, W, y, b ? b[o] : 0.0f, ep);
   }
 }
 
