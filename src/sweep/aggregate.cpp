@@ -114,6 +114,54 @@ std::string results_csv(const SweepPlan& plan, const std::vector<json>& results)
   return csv.str();
 }
 
+// The grid's compute: the cells' own time (a reused cell has none: its result is another run's),
+// and the builds that made the results.
+std::string compute_markdown(const std::vector<json>& results) {
+  std::vector<double> wall;
+  double train = 0, eval_time = 0;
+  int reused = 0, failed = 0;
+  std::set<std::string> versions;
+  for (const auto& r : results) {
+    const std::string status = status_of(r);
+    if (status != "ok" && status != "failed") continue;  // missing, interrupted or stale: not finished
+    if (r.contains("version")) versions.insert(r["version"].get<std::string>());
+    if (status == "failed") {
+      ++failed;
+      continue;
+    }
+    if (r.contains("reused_from")) {
+      ++reused;
+      continue;
+    }
+    wall.push_back(r.value("wall_seconds", 0.0));
+    train += r.value("train_seconds", 0.0);
+    eval_time += r.value("eval_seconds", 0.0);
+  }
+  if (wall.empty() && !reused && !failed) return "";
+  std::ostringstream md;
+  double total = 0;
+  for (double w : wall) total += w;
+  md << "\n## Compute\n\n" << wall.size() << " cells trained and evaluated here: " << fmt(total / 3600, 3)
+     << " h of cell time (training " << fmt(train / 3600, 3) << " h, evaluation " << fmt(eval_time / 3600, 3) << " h)";
+  if (!wall.empty()) {
+    std::sort(wall.begin(), wall.end());
+    const size_t h = wall.size() / 2;
+    const double median = wall.size() % 2 ? wall[h] : 0.5 * (wall[h - 1] + wall[h]);
+    md << "; a cell " << fmt(median / 60, 3) << " min in the median (" << fmt(wall.front() / 60, 3) << " to "
+       << fmt(wall.back() / 60, 3) << ")";
+  }
+  md << ". Cell time is each cell's own wall time in the run that finished it (a resumed cell's earlier runs are "
+        "not counted); cells that ran side by side add up, and a machine shared with other work stretches them.";
+  if (reused) md << " Cells that took the result of an identical run (`reused_from`, no time of their own): " << reused << ".";
+  if (failed) md << " Failed cells: " << failed << " (see results.csv).";
+  if (!versions.empty()) {
+    md << " Results made by " << (versions.size() == 1 ? "build" : "builds");
+    for (const auto& v : versions) md << " `" << v << "`" << (v == *versions.rbegin() ? "." : ",");
+  }
+  md << "\n";
+  return md.str();
+}
+
 // Distinct training-set floors by data config, as a markdown table.
 std::string floors_markdown(const SweepPlan& plan, const std::vector<json>& results) {
   std::map<std::string, const json*> seen;
@@ -371,6 +419,7 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
     }
     md << "\n";
   }
+  md << compute_markdown(results);
   md << floors_markdown(plan, results);
   for (const auto& axis : plan.compare) {
     const PairedReport paired = paired_comparisons(plan, results, axis);

@@ -140,6 +140,42 @@ TEST(SweepStats, PairedComparisonsHolmAndReadingMatchHandValues) {
   EXPECT_EQ(md.find("**Interim**"), std::string::npos) << "every cell finished";
 }
 
+TEST(SweepStats, ComputeSumsEachCellsOwnTimeAndNamesTheBuilds) {
+  TempDir tmp;
+  const auto plan = sweep::plan_from_json(plan_json_n4(), "plan");
+  write_results(plan, tmp.path());
+  // cell i: wall 600 + 60 i s (100 of it evaluation), built by aaa (i < 6) or bbb; cell 10 reused,
+  // cell 11 failed
+  for (size_t i = 0; i < plan.cells.size(); ++i) {
+    const std::string path = tmp.path() + "/cells/" + plan.cells[i].id + "/result.json";
+    json r = json::parse(read_file_text(path));
+    const double wall = 600 + 60.0 * static_cast<double>(i);
+    r["wall_seconds"] = wall;
+    r["train_seconds"] = wall - 100;
+    r["eval_seconds"] = 100.0;
+    r["version"] = i < 6 ? "0.1.0+aaa" : "0.1.0+bbb";
+    if (i == 10) {
+      r["reused_from"] = "elsewhere/cells/x";
+      r["wall_seconds"] = 0.0;
+    }
+    if (i == 11) {
+      r["status"] = "failed";
+      r["error"] = "NaN loss";
+    }
+    write_file_atomic(path, r.dump(2));
+  }
+  sweep::aggregate(plan, tmp.path());
+  const std::string md = read_file_text(tmp.file("results.md"));
+  // trained: i = 0..9, 8700 s = 2.42 h (training 7700 s, evaluation 1000 s); median (840 + 900) / 2 s
+  EXPECT_NE(md.find("## Compute\n\n10 cells trained and evaluated here: 2.42 h of cell time (training 2.14 h, "
+                    "evaluation 0.278 h); a cell 14.5 min in the median (10 to 19)."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("(`reused_from`, no time of their own): 1."), std::string::npos) << md;
+  EXPECT_NE(md.find("Failed cells: 1 (see results.csv)."), std::string::npos) << md;
+  EXPECT_NE(md.find("Results made by builds `0.1.0+aaa`, `0.1.0+bbb`."), std::string::npos) << md;
+}
+
 TEST(SweepStats, FloorIsTheTrainingImagesRepeatedAndCellsGetTheirRatio) {
   TempDir tmp;
   const auto plan = sweep::plan_from_json(plan_json(), "plan");
