@@ -5,12 +5,14 @@
 #     (x86-64-v4, as every grid is built, so that it resumes to the same numbers on any machine),
 #  3. seeds the worktree's sweep directory with the committed results (per cell result.json,
 #     config.json, metrics.csv, samples.png; floors.json), never replacing a cell's own result,
+#     and likewise the grids the sweep file reuses (runs/study/<data set>, e.g. the noise studies'),
 #  4. prints the command that starts the sweep; it skips every seeded cell.
 #
 #   scripts/study_resume.sh --dataset mnist [--worktree ../qdiff-grid-<commit>] [--out runs/study/mnist]
-#   scripts/study_resume.sh --dataset retinamnist --commit 5c619b7 --config configs/sweeps/study_retinamnist.json
+#   scripts/study_resume.sh --dataset retinamnist --commit 6d3ee21 --config configs/sweeps/study_retinamnist.json
 #       (a grid with nothing committed yet: name its commit and sweep file)
-#   scripts/study_resume.sh --dataset mnist --seed-only --out /abs/dir   (step 3 alone, into any directory)
+#   scripts/study_resume.sh --dataset mnist --seed-only --out /abs/dir [--worktree /abs/base]
+#       (step 3 alone, into any directory; with --worktree also the reused grids under base/runs/study)
 #
 # --dataset names <root>/<dataset>/ (its sweep.json is the sweep file unless --config);
 # --root defaults to data/results/study.
@@ -27,7 +29,7 @@ while (($#)); do
     --commit) commit=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --seed-only) seed_only=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "study_resume.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -51,11 +53,13 @@ if [[ -n $versions ]]; then
   commit=$found
 fi
 
-seed() {  # seed DIR: committed results into the sweep directory DIR
-  local dir=$1 n=0 kept=0
+seed() {  # seed SRC DIR: the committed results in SRC into the sweep directory DIR
+  local src=$1 dir=$2 n=0 kept=0
   mkdir -p "$dir/cells"
-  [[ -f $committed/floors.json && ! -f $dir/floors.json ]] && cp "$committed/floors.json" "$dir/"
-  for d in "$committed"/cells/*/; do
+  for f in floors.json plan.json; do  # plan.json: a reuse donor's, whose eval the sweep compares
+    [[ -f $src/$f && ! -f $dir/$f ]] && cp "$src/$f" "$dir/"
+  done
+  for d in "$src"/cells/*/; do
     [[ -f $d/result.json ]] || continue
     local cell=$dir/cells/$(basename "$d")
     if [[ -f $cell/result.json ]]; then kept=$((kept + 1)); continue; fi  # the run's own result wins
@@ -65,13 +69,25 @@ seed() {  # seed DIR: committed results into the sweep directory DIR
     done
     n=$((n + 1))
   done
-  cp "$config" "$dir/sweep.json"
   echo "study_resume.sh: seeded $dir with $n committed cells ($kept already there, kept)"
+}
+
+# The grids a sweep file reuses ("reuse": ["runs/study/<data set>", ...], relative to the sweep's
+# directory BASE) get their committed cells too, so that a fresh clone takes those runs instead of
+# training them again.
+seed_donors() {  # seed_donors BASE
+  local ds
+  for ds in $(sed -n '/"reuse"/,/\]/p' "$config" | grep -o '"runs/study/[^"/]*"' | tr -d '"' | sed 's|^runs/study/||'); do
+    [[ $ds != "$dataset" && -d $root/$ds/cells ]] && seed "$root/$ds" "$1/runs/study/$ds"
+  done
+  return 0
 }
 
 if ((seed_only)); then
   [[ -n $out ]] || die "--seed-only needs --out"
-  seed "$out"
+  seed "$committed" "$out"
+  cp "$config" "$out/sweep.json"
+  [[ -n $worktree ]] && seed_donors "$worktree"  # with --seed-only, --worktree names where the reuse paths start
   exit 0
 fi
 
@@ -95,8 +111,10 @@ if [[ $("$worktree/build/qdiff" --version 2>/dev/null) != *"+$commit "* ]]; then
   cmake --build "$worktree/build" -j "$(nproc)" --target qdiff
 fi
 
-# 3. The committed results, then 4. the command.
-seed "$worktree/$out"
+# 3. The committed results (and those of the grids it reuses), then 4. the command.
+seed "$committed" "$worktree/$out"
+cp "$config" "$worktree/$out/sweep.json"
+seed_donors "$worktree"
 cat <<EOF
 study_resume.sh: $dataset continues from commit $commit in $worktree; start it with
   cd $worktree && OMP_NUM_THREADS=1 nohup mpirun -np 2 ./build/qdiff sweep --config $out/sweep.json --out $out >> $out.log 2>&1 &

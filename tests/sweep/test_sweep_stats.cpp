@@ -300,3 +300,32 @@ TEST(SweepStats, ResumeSeedsAFreshSweepDirectoryFromTheCommittedCopy) {
   EXPECT_NE(out.find("not a clean commit"), std::string::npos) << out;
   EXPECT_EQ(read_file_text(not_a_worktree), "x");
 }
+
+// A sweep that reuses a grid's cells ("reuse": ["runs/study/mnist", ...], as the noise studies do)
+// gets that grid's committed cells seeded too, with its plan.json (reuse compares the evaluation),
+// so that a fresh clone takes those runs instead of training them again.
+TEST(SweepStats, ResumeAlsoSeedsTheGridsASweepReuses) {
+  TempDir tmp;
+  const json pj = plan_json_n4();
+  const auto plan = sweep::plan_from_json(pj, "plan");
+  const std::string donor = tmp.file("study/mnist"), base = tmp.file("wt");
+  write_results(plan, donor);
+  write_file_atomic(donor + "/plan.json", pj.dump(2));
+  json noise = pj;
+  noise["name"] = "noise";
+  noise["reuse"] = {"runs/study/mnist", "data/results/study/mnist"};
+  make_dirs(tmp.file("study/noise/cells"));
+  write_file_atomic(tmp.file("study/noise/sweep.json"), noise.dump(2));
+  std::string out;
+  const std::string script = repo_path("scripts/study_resume.sh") + " --root " + tmp.file("study") + " --dataset noise";
+  ASSERT_EQ(qdiff::test::run_command(script + " --seed-only --out " + base + "/runs/noise --worktree " + base +
+                                         " 2>&1 </dev/null",
+                                     &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("seeded " + base + "/runs/study/mnist with 12 committed cells"), std::string::npos) << out;
+  EXPECT_EQ(read_file_text(base + "/runs/study/mnist/plan.json"), pj.dump(2));
+  for (const auto& c : plan.cells)
+    EXPECT_FALSE(sweep::finished_result(plan, base + "/runs/study/mnist", c).is_null()) << c.id;
+  EXPECT_FALSE(std::filesystem::exists(base + "/runs/study/noise")) << "the sweep itself is not its own donor";
+}
