@@ -41,7 +41,9 @@ config=${config:-$committed/sweep.json}
 config=$(realpath "$config")
 
 # 1. The commit every committed result was made with.
-versions=$(cat "$committed"/plan.json "$committed"/cells/*/result.json 2>/dev/null |
+# (A reused cell's result is another grid's run and keeps that run's version: it does not count.)
+own_results() { for f in "$committed"/cells/*/result.json; do [[ -f $f ]] && ! grep -q '"reused_from"' "$f" && echo "$f"; done; return 0; }
+versions=$(cat "$committed"/plan.json $(own_results) 2>/dev/null |
            grep -o '"version": *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/' | sort -u || true)
 if [[ -n $versions ]]; then
   (($(wc -l <<<"$versions") == 1)) || die "$committed holds results of several builds: $(tr '\n' ' ' <<<"$versions")"

@@ -316,6 +316,14 @@ TEST(SweepStats, ResumeAlsoSeedsTheGridsASweepReuses) {
   noise["reuse"] = {"runs/study/mnist", "data/results/study/mnist"};
   make_dirs(tmp.file("study/noise/cells"));
   write_file_atomic(tmp.file("study/noise/sweep.json"), noise.dump(2));
+  // the study's own cell, and one taken from a grid of another build: only its own build counts
+  for (const auto& [id, extra] : {std::pair<std::string, json>{"own", {{"version", "0.1.0+e8a5722"}}},
+                                  {"taken", {{"version", "0.1.0+5c619b7"}, {"reused_from", "runs/study/mnist/cells/x"}}}}) {
+    json r = {{"id", id}, {"status", "ok"}};
+    r.update(extra);
+    make_dirs(tmp.file("study/noise/cells/" + id));
+    write_file_atomic(tmp.file("study/noise/cells/" + id + "/result.json"), r.dump(2));
+  }
   std::string out;
   const std::string script = repo_path("scripts/study_resume.sh") + " --root " + tmp.file("study") + " --dataset noise";
   ASSERT_EQ(qdiff::test::run_command(script + " --seed-only --out " + base + "/runs/noise --worktree " + base +
@@ -327,5 +335,6 @@ TEST(SweepStats, ResumeAlsoSeedsTheGridsASweepReuses) {
   EXPECT_EQ(read_file_text(base + "/runs/study/mnist/plan.json"), pj.dump(2));
   for (const auto& c : plan.cells)
     EXPECT_FALSE(sweep::finished_result(plan, base + "/runs/study/mnist", c).is_null()) << c.id;
+  EXPECT_EQ(out.find("several builds"), std::string::npos) << out;
   EXPECT_FALSE(std::filesystem::exists(base + "/runs/study/noise")) << "the sweep itself is not its own donor";
 }
