@@ -144,11 +144,9 @@ std::string compute_markdown(const std::vector<json>& results) {
   md << "\n## Compute\n\n" << wall.size() << " cells trained and evaluated here: " << fmt(total / 3600, 3)
      << " h of cell time (training " << fmt(train / 3600, 3) << " h, evaluation " << fmt(eval_time / 3600, 3) << " h)";
   if (!wall.empty()) {
-    std::sort(wall.begin(), wall.end());
-    const size_t h = wall.size() / 2;
-    const double median = wall.size() % 2 ? wall[h] : 0.5 * (wall[h - 1] + wall[h]);
-    md << "; a cell " << fmt(median / 60, 3) << " min in the median (" << fmt(wall.front() / 60, 3) << " to "
-       << fmt(wall.back() / 60, 3) << ")";
+    const auto [lo, hi] = std::minmax_element(wall.begin(), wall.end());
+    md << "; a cell " << fmt(median(wall) / 60, 3) << " min in the median (" << fmt(*lo / 60, 3) << " to "
+       << fmt(*hi / 60, 3) << ")";
   }
   md << ". Cell time is each cell's own wall time in the run that finished it (a resumed cell's earlier runs are "
         "not counted); cells that ran side by side add up, and a machine shared with other work stretches them.";
@@ -356,6 +354,12 @@ const std::vector<Metric>& sweep_metrics() {
 double metric_of(const json& r, const Metric& m) { return status_of(r) == "ok" ? m.get(r) : NAN; }
 
 std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
 
 std::string fmt(double v, int prec) {
   if (!std::isfinite(v)) return "-";

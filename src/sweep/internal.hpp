@@ -70,6 +70,8 @@ const std::vector<Metric>& sweep_metrics();
 double metric_of(const nlohmann::json& result, const Metric& m);
 
 std::string fmt(double v, int prec = 4);  // "%.*g", "-" for NaN/Inf
+// The median of v (not empty): the middle value, or the mean of the two middle ones.
+double median(std::vector<double> v);
 std::string value_text(const nlohmann::json& v);  // strings unquoted
 
 // ---- paired comparisons of the bottleneck arms ---------------------------------------------

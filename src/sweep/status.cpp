@@ -155,12 +155,10 @@ void estimate(SweepStatus& s) {
   if (done.empty() || s.left() + s.count(CellState::Running) == 0) return;
   // The median, not the mean: a cell that ran beside other work (or was paused) takes hours
   // instead of minutes, and one such cell would stretch every estimate made from the mean.
-  auto median = [](const std::vector<const CellProgress*>& v) {
+  auto median_seconds = [](const std::vector<const CellProgress*>& v) {
     std::vector<double> t;
     for (auto* c : v) t.push_back(c->seconds);
-    std::sort(t.begin(), t.end());
-    const size_t h = t.size() / 2;
-    return t.size() % 2 ? t[h] : (t[h - 1] + t[h]) / 2;
+    return median(std::move(t));
   };
   auto ids = [](const std::vector<const CellProgress*>& v) {
     std::vector<std::string> out;
@@ -169,7 +167,7 @@ void estimate(SweepStatus& s) {
   };
   // basis text -> cells estimated from it
   std::map<std::string, int64_t> uses;
-  const double all_median = median(done);
+  const double all_median = median_seconds(done);
   const std::string all_basis = "the median of all " + std::to_string(done.size()) + " finished cells (" +
                                 format_duration(all_median) + "): " + id_list(ids(done));
   double total = 0;
@@ -178,7 +176,7 @@ void estimate(SweepStatus& s) {
     const auto it = c.axes.empty() ? done_by_group.end() : done_by_group.find(group_key(c.axes));
     double per;
     if (it != done_by_group.end()) {
-      per = median(it->second);
+      per = median_seconds(it->second);
       c.basis = "the median of " + id_list(ids(it->second)) + " (same settings, another seed; " + format_duration(per) + ")";
     } else {
       per = all_median;
