@@ -53,7 +53,7 @@ void register_noise(CLI::App& app) {
         pdf.x.push_back(c);
         pdf.y.push_back(std::exp(-0.5 * c * c) / std::sqrt(2 * std::numbers::pi));
       }
-      write_line_plot(o->hist, {h, pdf}, {"noise histogram (" + src->name() + ")", "value", "density", 720, 440, false, false});
+      write_line_plot(o->hist, {h, pdf}, {"noise histogram (" + src->name() + ")", "value", "density", 720, 440, false, false, {}});
       spdlog::info("wrote {}", o->hist);
     }
   });

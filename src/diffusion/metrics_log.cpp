@@ -35,7 +35,7 @@ void MetricsLog::plot(const std::string& png) const {
   s.label = "training loss";
   for (const auto& r : rows_) s.x.push_back(static_cast<double>(r.step)), s.y.push_back(r.loss);
   try {
-    write_line_plot(png, {s}, {"eps-prediction MSE", "step", "loss", 720, 440, false, true});
+    write_line_plot(png, {s}, {"eps-prediction MSE", "step", "loss", 720, 440, false, true, {}});
   } catch (const InvalidArgument&) {
     // nothing finite to draw yet
   }

@@ -162,10 +162,12 @@ std::array<uint8_t, 3> palette_colour(size_t i) {
 namespace {
 
 void draw_line_plot(Surface& cv, const std::string& path, const std::vector<Series>& series, const PlotOptions& opt) {
-  auto tx = [&](double v) { return opt.log_x ? std::log10(v) : v; };
+  const bool categorical = !opt.x_categories.empty();
+  const bool log_x = opt.log_x && !categorical;
+  auto tx = [&](double v) { return log_x ? std::log10(v) : v; };
   auto ty = [&](double v) { return opt.log_y ? std::log10(v) : v; };
   auto ok = [&](double x, double y) {
-    return std::isfinite(x) && std::isfinite(y) && (!opt.log_x || x > 0) && (!opt.log_y || y > 0);
+    return std::isfinite(x) && std::isfinite(y) && (!log_x || x > 0) && (!opt.log_y || y > 0);
   };
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   for (const auto& s : series)
@@ -177,6 +179,7 @@ void draw_line_plot(Surface& cv, const std::string& path, const std::vector<Seri
       y0 = std::min(y0, ty(opt.log_y && lo <= 0 ? s.y[i] : lo)), y1 = std::max(y1, ty(s.y[i] + e));
     }
   if (!(x0 <= x1)) throw InvalidArgument("plot " + path + ": no finite points to draw");
+  if (categorical) x0 = -0.5, x1 = static_cast<double>(opt.x_categories.size()) - 0.5;
   if (x1 - x0 < 1e-12) x0 -= 0.5, x1 += 0.5;
   if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
   const double ypad = 0.05 * (y1 - y0);
@@ -193,10 +196,13 @@ void draw_line_plot(Surface& cv, const std::string& path, const std::vector<Seri
     const std::string label = opt.log_y ? fmt(std::pow(10.0, t)) : fmt(t);
     cv.text(L - 8 - text_width(label), yy - 5, label, grey);
   }
-  for (double t : axis_ticks(x0, x1, opt.log_x)) {
+  std::vector<double> xticks;
+  for (size_t i = 0; i < opt.x_categories.size(); ++i) xticks.push_back(static_cast<double>(i));
+  if (!categorical) xticks = axis_ticks(x0, x1, log_x);
+  for (double t : xticks) {
     const double xx = L + (t - x0) / (x1 - x0) * (R - L);
     cv.line(xx, T, xx, B, grid);
-    const std::string label = opt.log_x ? fmt(std::pow(10.0, t)) : fmt(t);
+    const std::string label = categorical ? opt.x_categories[static_cast<size_t>(t)] : log_x ? fmt(std::pow(10.0, t)) : fmt(t);
     cv.text(xx - text_width(label) / 2.0, B + 8, label, grey);
   }
   cv.line(L, B, R, B, black);

@@ -241,7 +241,7 @@ std::string figures(const SweepPlan& plan, const std::string& out_dir, const std
     const std::string stem = std::string(m.name) + "_vs_n";
     try {
       const PlotOptions po{std::string(m.label) + " vs training images (mean +- std over seeds)", "training images N",
-                           m.label, 760, 460, false, false};
+                           m.label, 760, 460, false, false, {}};
       write_line_plot(out_dir + "/" + stem + ".png", list, po);
       write_line_plot(out_dir + "/" + stem + ".svg", list, po);
       md << "[" << stem << ".png](" << stem << ".png) ([svg](" << stem << ".svg)) ";
@@ -250,6 +250,66 @@ std::string figures(const SweepPlan& plan, const std::string& out_dir, const std
     }
   }
   return md.str() + "\n";
+}
+
+// FID against the values of a compared axis other than the bottleneck (the noise strengths of a
+// noise study), categories in plan order; one series per combination of the remaining grouped
+// axes ("quantum N=25"), error bars the std over seeds; each N's training-set floor dashed. PNG
+// and SVG; the markdown link ("" when nothing could be drawn).
+std::string axis_figure(const SweepPlan& plan, const std::string& out_dir, const std::string& axis,
+                        const std::vector<std::string>& group_axes, const std::vector<std::string>& order,
+                        std::map<std::string, std::vector<const json*>>& groups,
+                        std::map<std::string, std::map<std::string, eval::MeanInterval>>& stats) {
+  const std::vector<std::string> categories = axis_values(plan, axis);
+  std::map<std::string, Series> series;
+  std::vector<std::string> labels;
+  std::map<std::string, double> floors;  // "N=25" -> the floor's FID
+  for (const auto& key : order) {
+    const json& axes = (*groups[key][0])["axes"];
+    std::string label, n_text;
+    for (const auto& a : group_axes) {
+      if (a == axis) continue;
+      const std::string v = a == "data.n" ? "N=" + value_text(axes[a]) : value_text(axes[a]);
+      label += (label.empty() ? "" : " ") + v;
+      if (a == "data.n") n_text = v;
+    }
+    for (const json* r : groups[key])
+      if (const double f = floor_fid(*r); std::isfinite(f)) floors[n_text] = f;
+    if (!stats[key].count("fid")) continue;
+    const auto at = std::find(categories.begin(), categories.end(), value_text(axes[axis]));
+    if (!series.count(label)) labels.push_back(label);
+    Series& s = series[label];
+    s.label = label, s.markers = true;
+    const auto& mi = stats[key]["fid"];
+    s.x.push_back(static_cast<double>(at - categories.begin()));
+    s.y.push_back(mi.mean);
+    s.yerr.push_back(std::isfinite(mi.std) ? mi.std : 0.0);
+  }
+  if (series.empty()) return "";
+  std::vector<Series> list;
+  for (const auto& label : labels) {
+    series[label].rgb = palette_colour(list.size());
+    list.push_back(series[label]);
+  }
+  for (const auto& [n_text, f] : floors) {
+    Series fl;
+    fl.label = floors.size() == 1 ? "training-set floor" : "floor " + n_text;
+    fl.rgb = {110, 110, 110};
+    fl.dashed = true;
+    fl.x = {0.0, static_cast<double>(categories.size()) - 1};
+    fl.y = {f, f};
+    list.push_back(fl);
+  }
+  const std::string stem = file_safe("fid_vs_" + axis);
+  try {
+    const PlotOptions po{"FID vs " + axis + " (mean +- std over seeds)", axis, "FID", 760, 460, false, false, categories};
+    write_line_plot(out_dir + "/" + stem + ".png", list, po);
+    write_line_plot(out_dir + "/" + stem + ".svg", list, po);
+  } catch (const std::exception& e) {
+    spdlog::warn("plot {}: {}", stem, e.what());
+    return "";
+  }
+  return "[" + stem + ".png](" + stem + ".png) ([svg](" + stem + ".svg)) ";
 }
 
 // The table a README shows: FID per N (and per value of the other axes), each arm's mean +- std
@@ -361,6 +421,12 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
+std::string file_safe(std::string s) {
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_') c = '_';
+  return s;
+}
+
 std::string fmt(double v, int prec) {
   if (!std::isfinite(v)) return "-";
   char b[32];
@@ -435,7 +501,11 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
   if (std::find(group_axes.begin(), group_axes.end(), "data.n") != group_axes.end())
     md << figures(plan, out_dir, group_axes, order, groups, stats);
   else
-    md << "\nNo plots: they show metrics against data.n, which this sweep does not vary.\n";
+    md << "\nNo plots against N: this sweep does not vary data.n.\n";
+  std::string axis_links;
+  for (const auto& axis : plan.compare)
+    if (axis != "model.bottleneck") axis_links += axis_figure(plan, out_dir, axis, group_axes, order, groups, stats);
+  if (!axis_links.empty()) md << "\nFID against the compared axes (error bars: std over seeds): " << axis_links << "\n";
   std::string text = md.str();
   if (!summary.empty()) text.insert(text.find("\n\n") + 1, summary);  // after the title
   write_file_atomic(out_dir + "/results.md", text);

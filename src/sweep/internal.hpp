@@ -73,6 +73,8 @@ std::string fmt(double v, int prec = 4);  // "%.*g", "-" for NaN/Inf
 // The median of v (not empty): the middle value, or the mean of the two middle ones.
 double median(std::vector<double> v);
 std::string value_text(const nlohmann::json& v);  // strings unquoted
+// s with every character other than a letter, digit, '.' or '_' replaced by '_' (for file names).
+std::string file_safe(std::string s);
 
 // ---- paired comparisons of the bottleneck arms ---------------------------------------------
 // One comparison: arm_a - arm_b for one metric at one N and values of the remaining axes.

@@ -3,7 +3,6 @@
 // sampling seeds) are compared seed by seed; the differences get a t interval, a paired t-test,
 // Holm's adjustment across N and an effect size.
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -34,9 +33,22 @@ struct Row {
 };
 
 
-std::string where_text(const Row& r) {
-  std::string s = r.n.is_null() ? "" : "N = " + value_text(r.n);
-  if (!r.others.empty()) s += (s.empty() ? "" : " ") + std::string("(") + r.others + ")";
+// Whether the two results are one run: a cell that took the other's result by reuse (the
+// classical arm of a noise study, which has no circuit to add noise to), or both taken from the
+// same donor. Their difference is zero by construction and tests nothing.
+bool same_run(const json& a, const json& b) {
+  const std::string ra = a.value("reused_from", std::string()), rb = b.value("reused_from", std::string());
+  auto ends_with = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return (!ra.empty() && ra == rb) || (!ra.empty() && ends_with(ra, "/cells/" + b.value("id", std::string()))) ||
+         (!rb.empty() && ends_with(rb, "/cells/" + a.value("id", std::string())));
+}
+
+// "N = 25 (strategy=gaussian)"
+std::string where_text(const json& n, const std::string& others) {
+  std::string s = n.is_null() ? "" : "N = " + value_text(n);
+  if (!others.empty()) s += (s.empty() ? "" : " ") + std::string("(") + others + ")";
   return s.empty() ? "all cells" : s;
 }
 
@@ -53,7 +65,7 @@ std::string fixed(double v, int decimals, bool sign = false) {
 std::string reading(const Row& r) {
   const auto& s = r.stats;
   std::ostringstream o;
-  o << "- " << r.metric->label << ", " << r.arm_a << " - " << r.arm_b << ", " << where_text(r) << ": ";
+  o << "- " << r.metric->label << ", " << r.arm_a << " - " << r.arm_b << ", " << where_text(r.n, r.others) << ": ";
   if (s.n < 2) {
     o << sign_fmt(s.mean_diff) << " from " << s.n << " pair: no test possible.";
     return o.str();
@@ -104,10 +116,7 @@ std::string others_text(const std::vector<std::string>& names, const json& axes,
 
 std::string paired_csv_name(const std::string& axis) {
   if (axis == "model.bottleneck") return "paired.csv";
-  std::string s = "paired_" + axis + ".csv";
-  for (char& c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_') c = '_';
-  return s;
+  return file_safe("paired_" + axis + ".csv");
 }
 
 PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& results, const std::string& axis) {
@@ -139,21 +148,30 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& 
   }
 
   std::vector<Row> rows;
+  std::vector<std::string> one_run;  // comparisons left out: every pair is one run (same_run)
   for (const Metric& m : sweep_metrics()) {
     for (const auto& b : arms) {
       if (b == first) continue;
       for (const auto& g : group_order) {
         std::vector<double> va, vb;
         const json* example = nullptr;
+        bool all_one_run = true;
         for (const auto& pk : pairs_of_group[g]) {
           const auto& arm_results = pairs[pk];
           if (!arm_results.count(first) || !arm_results.count(b)) continue;
           const double x = metric_of(*arm_results.at(first), m), y = metric_of(*arm_results.at(b), m);
           if (!std::isfinite(x) || !std::isfinite(y)) continue;
           va.push_back(x), vb.push_back(y), example = arm_results.at(first);
+          all_one_run = all_one_run && same_run(*arm_results.at(first), *arm_results.at(b));
         }
         if (va.empty()) continue;
         const json& ax = (*example)["axes"];
+        if (all_one_run) {
+          const std::string what =
+              first + " - " + b + ", " + where_text(has_n ? ax[kN] : json(nullptr), others_text(names, ax, axis));
+          if (m.name == kReported[0]) one_run.push_back(what);
+          continue;
+        }
         Row row{&m, first, b, {}, others_text(names, ax, axis), has_n ? ax[kN] : json(nullptr),
                 eval::paired_comparison(va, vb), NAN};
         for (const auto& a : others) row.other_values.push_back(value_text(ax[a]));
@@ -201,6 +219,12 @@ PairedReport paired_comparisons(const SweepPlan& plan, const std::vector<json>& 
      << (others.empty() ? "" : " and value of the other axes") << "); d_z: mean difference / std of the "
      << "differences (Cohen's d_z); relative: mean difference / mean of the other arm. Significant: Holm p < 0.05. "
      << "Every metric and comparison: `" << paired_csv_name(axis) << "`.\n";
+  if (!one_run.empty()) {
+    md << "\nNot compared, because each of their pairs is one run (a cell that took the other's result by `reuse`, "
+       << "such as the classical arm of a noise study, which has no circuit for the noise to act on): ";
+    for (size_t i = 0; i < one_run.size(); ++i) md << (i ? "; " : "") << one_run[i];
+    md << ".\n";
+  }
   for (const auto& name : kReported) {
     std::vector<const Row*> sel;
     for (const auto& r : rows)

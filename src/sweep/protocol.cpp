@@ -164,7 +164,7 @@ void protocol_report(const std::string& runs_dir, const std::string& out_dir) {
     }
     list.push_back(Series{"training-set floor (100 images)", {x0, x1}, {floor, floor}, {}, {110, 110, 110}, false, true});
     const PlotOptions po{ds + ": FID vs training steps (N = 100, DDIM-50, " + std::to_string(curve_n) + " samples)",
-                         "training steps", "FID", 760, 460, false, false};
+                         "training steps", "FID", 760, 460, false, false, {}};
     const std::string stem = out_dir + "/protocol_" + ds;
     write_line_plot(stem + ".png", list, po);
     write_line_plot(stem + ".svg", list, po);

@@ -145,7 +145,7 @@ TEST(Sweep, WithoutAnNAxisTheTableSaysWhyThereAreNoPlots) {
   const auto plan = sweep::plan_from_json(j, "plan");
   sweep::run_sweep(plan, tmp.path());
   const std::string md = read_file_text(tmp.file("results.md"));
-  EXPECT_NE(md.find("No plots: they show metrics against data.n"), std::string::npos) << md;
+  EXPECT_NE(md.find("No plots against N: this sweep does not vary data.n."), std::string::npos) << md;
   EXPECT_NE(md.find("| gaussian | 1/1 |"), std::string::npos) << md;
   EXPECT_FALSE(std::filesystem::exists(tmp.file("fid_vs_n.png")));
 }

@@ -74,14 +74,23 @@ TEST(SweepReuse, TwinsTakeTheirRunsResultAndThatResultIsWhatTrainingThemGives) {
   for (const char* id : {"bottleneck=quantum_strategy=ideal", "bottleneck=quantum_strategy=noisy"})
     EXPECT_FALSE(result_of(tmp.path(), id).contains("reused_from")) << id << ": noise changes the quantum arm";
 
-  // The strategies are paired too (paired_strategy.csv): the classical arm's two cells are one
-  // run, so its difference is exactly zero; the quantum arm's is not.
+  // The strategies are paired too (paired_strategy.csv): the quantum arm's; the classical arm's
+  // two cells are one run (its difference would be zero by construction), so it is left out and
+  // results.md says so.
   const std::string strategy_csv = read_file_text(tmp.file("paired_strategy.csv"));
   EXPECT_EQ(strategy_csv.rfind("metric,comparison,model.bottleneck,pairs,", 0), 0u) << strategy_csv;
-  EXPECT_NE(strategy_csv.find("\nfid,ideal - noisy,classical,1,"), std::string::npos) << strategy_csv;
+  EXPECT_EQ(strategy_csv.find(",classical,"), std::string::npos) << strategy_csv;
   EXPECT_NE(strategy_csv.find("\nfid,ideal - noisy,quantum,1,"), std::string::npos) << strategy_csv;
   const std::string results_md = read_file_text(tmp.file("results.md"));
   EXPECT_NE(results_md.find("## Paired comparisons of the values of `strategy`"), std::string::npos);
+  EXPECT_NE(results_md.find("Not compared, because each of their pairs is one run"), std::string::npos) << results_md;
+  EXPECT_NE(results_md.find("ideal - noisy, (model.bottleneck=classical)."), std::string::npos) << results_md;
+  // FID against the strategies: one series per arm, the strategies as the x axis's categories.
+  const std::string svg = read_file_text(tmp.file("fid_vs_strategy.svg"));
+  for (const char* text : {">ideal</text>", ">noisy</text>", ">quantum</text>", ">classical</text>"})
+    EXPECT_NE(svg.find(text), std::string::npos) << text;
+  EXPECT_TRUE(std::filesystem::exists(tmp.file("fid_vs_strategy.png")));
+  EXPECT_NE(results_md.find("[fid_vs_strategy.png](fid_vs_strategy.png)"), std::string::npos);
   EXPECT_NE(results_md.find("## Paired comparisons of the bottleneck arms"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(tmp.file("paired.csv")));
 

@@ -1,5 +1,6 @@
 // Small dependency-free line plots written as PNG or SVG: loss curves during training, the
-// sweep's metric-vs-N figures with error bars, the protocol's FID-vs-steps figure. One layout
+// sweep's metric-vs-N figures with error bars (and FID against a categorical axis such as the noise
+// strengths), the protocol's FID-vs-steps figure. One layout
 // drawn on two surfaces (pixels with stb_easy_font text, or SVG elements), so both files show
 // the same figure.
 #pragma once
@@ -23,6 +24,9 @@ struct PlotOptions {
   std::string title, xlabel, ylabel;
   int width = 720, height = 440;
   bool log_x = false, log_y = false;
+  // Non-empty: a categorical x axis, category i at x = i with this label as its tick (the x range
+  // is then -0.5 .. size - 0.5; log_x is ignored).
+  std::vector<std::string> x_categories;
 };
 
 // Writes PNG, or SVG when `path` ends in .svg (the same layout drawn as vector elements, text
