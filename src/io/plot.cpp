@@ -186,6 +186,12 @@ void draw_line_plot(Surface& cv, const std::string& path, const std::vector<Seri
   y0 -= ypad, y1 += ypad;
 
   const int L = 80, R = opt.width - 20, T = 40, B = opt.height - 55;
+  {  // headroom for the legend (top right, 18 px a row), so that it never covers a point
+    int rows = 0;
+    for (const auto& s : series) rows += !s.label.empty();
+    const double frac = (rows * 18.0 + 8.0) / (B - T);
+    if (rows > 0 && frac < 0.6) y1 = y0 + (y1 - y0) / (1.0 - frac);
+  }
   auto px = [&](double x) { return L + (tx(x) - x0) / (x1 - x0) * (R - L); };
   auto py = [&](double y) { return B - (ty(y) - y0) / (y1 - y0) * (B - T); };
   const Rgb black{0, 0, 0}, grid{225, 225, 225}, grey{90, 90, 90};
