@@ -173,6 +173,11 @@ void estimate(SweepStatus& s) {
   double total = 0;
   for (auto& c : s.cells) {
     if (c.state != CellState::Left && c.state != CellState::Stale && c.state != CellState::Running) continue;
+    if (c.state == CellState::Left && c.reused) {
+      c.basis = "the result of an identical run (no training)";
+      ++uses[c.basis];
+      continue;
+    }
     const auto it = c.axes.empty() ? done_by_group.end() : done_by_group.find(group_key(c.axes));
     double per;
     if (it != done_by_group.end()) {
@@ -245,6 +250,18 @@ SweepStatus sweep_status(const std::string& dir, const SweepPlan* plan, fs::file
   std::sort(extra.begin(), extra.end());
   for (const auto& id : extra) order.emplace_back(id, nullptr);
 
+  // Cells not started that will take another run's result: a twin of an earlier cell of the plan
+  // (the sweep runs that one and the twin takes its result), or a finished donor now.
+  const std::vector<bool> twin = plan ? twins(*plan) : std::vector<bool>();
+  auto will_reuse = [&](const Cell* cell) {
+    if (!plan || !cell) return false;
+    if (twin[static_cast<size_t>(cell - plan->cells.data())]) return true;
+    try {
+      return !find_donor(*plan, *cell, dir).empty();
+    } catch (const std::exception&) {
+      return false;  // an unreadable donor directory: the sweep would train the cell
+    }
+  };
   fs::file_time_type first = fs::file_time_type::max(), last_end = fs::file_time_type::min();
   for (const auto& [id, cell] : order) {
     const fs::path d = cells_dir / id;
@@ -252,6 +269,7 @@ SweepStatus sweep_status(const std::string& dir, const SweepPlan* plan, fs::file
       CellProgress c;
       c.id = id;
       if (cell) c.axes = axes_of(*cell);
+      c.reused = will_reuse(cell);
       s.cells.push_back(std::move(c));
       continue;
     }
@@ -273,11 +291,14 @@ SweepStatus sweep_status(const std::string& dir, const SweepPlan* plan, fs::file
 std::string format_status(const SweepStatus& s) {
   std::ostringstream o;
   o << "sweep " << s.dir << " (plan: " << s.plan_source << ")\n";
-  const auto reused = std::count_if(s.cells.begin(), s.cells.end(), [](const CellProgress& c) { return c.reused; });
+  auto reused = [&](CellState st) {
+    return std::count_if(s.cells.begin(), s.cells.end(), [&](const CellProgress& c) { return c.reused && c.state == st; });
+  };
   o << "  done " << s.count(CellState::Done);
-  if (reused) o << " (" << reused << " taken from other runs)";
+  if (reused(CellState::Done)) o << " (" << reused(CellState::Done) << " taken from other runs)";
   o << ", failed " << s.count(CellState::Failed) << ", running "
     << s.count(CellState::Running) << ", left " << s.left();
+  if (reused(CellState::Left)) o << " (" << reused(CellState::Left) << " of them will take an identical run's result)";
   if (s.count(CellState::Stale)) o << " (of which " << s.count(CellState::Stale) << " stale: finished under another config)";
   o << "\n  wall time so far " << format_duration(s.wall_seconds) << " (first cell start to "
     << (s.count(CellState::Running) ? "now" : "the last result") << "); finished cells took "

@@ -221,3 +221,32 @@ TEST(SweepStatus, Durations) {
   EXPECT_EQ(format_duration(250), "4m 10s");
   EXPECT_EQ(format_duration(3720), "1h 02m");
 }
+
+// A cell not started whose run an earlier cell of the plan makes (the classical arm of a noise
+// study: it never reads the noise keys) will take that run's result: it adds nothing to the ETA.
+TEST(SweepStatus, CellsThatWillTakeAnIdenticalRunsResultAddNoTime) {
+  TempDir tmp;
+  const json pj = {{"base", repo_path("configs/smoke.json")},
+                   {"axes", {{"model.bottleneck", {"classical", "quantum"}}, {"strategy", {"ideal", "noisy"}}}},
+                   {"strategies", {{"ideal", json::object()}, {"noisy", {{"quantum.depolarizing_2q", 0.05}}}}},
+                   {"eval", {{"n_samples", 8}, {"ref", repo_path("data/mnist.npz")}, {"features", "pixels"}}}};
+  const SweepPlan plan = plan_from_json(pj, "plan");
+  ASSERT_EQ(plan.cells.size(), 4u);
+  ASSERT_EQ(plan.cells[1].id, "bottleneck=classical_strategy=noisy");
+  const std::string dir = tmp.file("cells/" + plan.cells[0].id);
+  fs::create_directories(dir);
+  json axes = json::object();
+  for (const auto& [k, v] : plan.cells[0].axes) axes[k] = v;
+  const json r = {{"id", plan.cells[0].id}, {"status", "ok"}, {"wall_seconds", 100.0}, {"axes", axes},
+                  {"config_hash", hash_of(plan, plan.cells[0])}};
+  std::ofstream(dir + "/result.json") << r.dump();
+  const SweepStatus s = sweep_status(tmp.path(), &plan);
+  ASSERT_EQ(s.cells.size(), 4u);
+  EXPECT_TRUE(s.cells[1].reused) << "the classical twin";
+  EXPECT_FALSE(s.cells[2].reused);
+  EXPECT_FALSE(s.cells[3].reused);
+  EXPECT_NEAR(s.eta_seconds, 200, 1e-9) << "two quantum cells at the median 100 s, the twin at 0";
+  const std::string text = format_status(s);
+  EXPECT_NE(text.find("left 3 (1 of them will take an identical run's result)"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 cell(s) from the result of an identical run (no training)"), std::string::npos) << text;
+}

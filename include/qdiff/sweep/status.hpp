@@ -27,7 +27,9 @@ struct CellProgress {
   CellState state = CellState::Left;
   nlohmann::json axes = nlohmann::json::object();  // from result.json or the plan ({} when unknown)
   double seconds = 0;      // done/failed: the cell's wall time; running: time since it started
-  bool reused = false;     // done: the result was taken from another run (no wall time of its own)
+  bool reused = false;     // done: the result was taken from another run (no wall time of its own);
+                           // left (with the sweep file): it will be (an identical run of the plan,
+                           // or a finished one of its reuse directories): no time in the ETA
   int64_t step = 0, steps = 0;  // running: last logged training step and train.steps (0 = unknown)
   bool trained = false;    // running: model.bin exists (sampling and evaluating)
   double idle = 0;         // running: seconds since a file of the cell was last written
