@@ -252,10 +252,15 @@ SweepStatus sweep_status(const std::string& dir, const SweepPlan* plan, fs::file
 
   // Cells not started that will take another run's result: a twin of an earlier cell of the plan
   // (the sweep runs that one and the twin takes its result), or a finished donor now.
-  const std::vector<bool> twin = plan ? twins(*plan) : std::vector<bool>();
+  std::vector<bool> twin;  // empty when a cell's config does not resolve (the sweep reports that)
+  try {
+    if (plan) twin = twins(*plan);
+  } catch (const std::exception&) {
+    twin.clear();
+  }
   auto will_reuse = [&](const Cell* cell) {
     if (!plan || !cell) return false;
-    if (twin[static_cast<size_t>(cell - plan->cells.data())]) return true;
+    if (const size_t i = static_cast<size_t>(cell - plan->cells.data()); i < twin.size() && twin[i]) return true;
     try {
       return !find_donor(*plan, *cell, dir).empty();
     } catch (const std::exception&) {
