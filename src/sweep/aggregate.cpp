@@ -187,37 +187,68 @@ std::string floors_markdown(const SweepPlan& plan, const std::vector<json>& resu
   return md.str();
 }
 
+using Groups = std::map<std::string, std::vector<const json*>>;                      // group key -> results
+using GroupStats = std::map<std::string, std::map<std::string, eval::MeanInterval>>;  // group -> metric -> stats
+
+// Metric `name`'s mean over seeds per group (error bars: the std), one series per label_of(axes)
+// (`fallback` when that is empty) at x = x_of(axes), in order of first appearance, coloured from
+// the palette.
+template <class LabelOf, class XOf>
+std::vector<Series> mean_series(const std::vector<std::string>& order, Groups& groups, GroupStats& stats,
+                                const std::string& name, const std::string& fallback, LabelOf label_of, XOf x_of) {
+  std::map<std::string, Series> series;
+  std::vector<std::string> labels;
+  for (const auto& key : order) {
+    if (!stats[key].count(name)) continue;
+    const json& axes = (*groups[key][0])["axes"];
+    const std::string label = label_of(axes);
+    if (!series.count(label)) labels.push_back(label);
+    Series& s = series[label];
+    s.label = label.empty() ? fallback : label;
+    s.markers = true;
+    const auto& mi = stats[key][name];
+    s.x.push_back(x_of(axes));
+    s.y.push_back(mi.mean);
+    s.yerr.push_back(std::isfinite(mi.std) ? mi.std : 0.0);
+  }
+  std::vector<Series> list;
+  for (const auto& label : labels) {
+    series[label].rgb = palette_colour(list.size());
+    list.push_back(series[label]);
+  }
+  return list;
+}
+
+// Writes out_dir/stem.png and .svg: their markdown links, or "" (with a warning) when the figure
+// cannot be drawn.
+std::string write_figure(const std::string& out_dir, const std::string& stem, const std::vector<Series>& list,
+                         const PlotOptions& po) {
+  try {
+    write_line_plot(out_dir + "/" + stem + ".png", list, po);
+    write_line_plot(out_dir + "/" + stem + ".svg", list, po);
+  } catch (const std::exception& e) {
+    spdlog::warn("plot {}: {}", stem, e.what());
+    return "";
+  }
+  return "[" + stem + ".png](" + stem + ".png) ([svg](" + stem + ".svg)) ";
+}
+
 // Metric vs data.n, one series per combination of the other axes (error bars: std over seeds);
 // for FID the training-set floors as a dashed line. PNG and SVG.
 std::string figures(const SweepPlan& plan, const std::string& out_dir, const std::vector<std::string>& group_axes,
-                    const std::vector<std::string>& order, std::map<std::string, std::vector<const json*>>& groups,
-                    std::map<std::string, std::map<std::string, eval::MeanInterval>>& stats) {
+                    const std::vector<std::string>& order, Groups& groups, GroupStats& stats) {
   std::ostringstream md;
   md << "\nFigures (error bars: std over seeds): ";
   for (const auto& m : sweep_metrics()) {
-    std::map<std::string, Series> series;
-    std::vector<std::string> labels;
-    for (const auto& key : order) {
-      const json& axes = (*groups[key][0])["axes"];
+    auto label_of = [&](const json& axes) {
       std::string label;
       for (const auto& a : group_axes)
         if (a != "data.n") label += (label.empty() ? "" : " ") + value_text(axes[a]);
-      if (!stats[key].count(m.name)) continue;
-      if (!series.count(label)) labels.push_back(label);
-      Series& s = series[label];
-      s.label = label.empty() ? m.label : label;
-      s.markers = true;
-      const auto& mi = stats[key][m.name];
-      s.x.push_back(axes["data.n"].get<double>());
-      s.y.push_back(mi.mean);
-      s.yerr.push_back(std::isfinite(mi.std) ? mi.std : 0.0);
-    }
-    if (series.empty()) continue;
-    std::vector<Series> list;
-    for (const auto& label : labels) {
-      series[label].rgb = palette_colour(list.size());
-      list.push_back(series[label]);
-    }
+      return label;
+    };
+    std::vector<Series> list = mean_series(order, groups, stats, m.name, m.label, label_of,
+                                           [](const json& axes) { return axes["data.n"].get<double>(); });
+    if (list.empty()) continue;
     if (std::string(m.name) == "fid") {  // the floor per N (one line per data config without N)
       std::map<std::string, Series> floors;
       std::map<std::string, std::map<double, double>> points;
@@ -238,16 +269,9 @@ std::string figures(const SweepPlan& plan, const std::string& out_dir, const std
         list.push_back(f);
       }
     }
-    const std::string stem = std::string(m.name) + "_vs_n";
-    try {
-      const PlotOptions po{std::string(m.label) + " vs training images (mean +- std over seeds)", "training images N",
-                           m.label, 760, 460, false, false, {}};
-      write_line_plot(out_dir + "/" + stem + ".png", list, po);
-      write_line_plot(out_dir + "/" + stem + ".svg", list, po);
-      md << "[" << stem << ".png](" << stem << ".png) ([svg](" << stem << ".svg)) ";
-    } catch (const std::exception& e) {
-      spdlog::warn("plot {}: {}", stem, e.what());
-    }
+    const PlotOptions po{std::string(m.label) + " vs training images (mean +- std over seeds)", "training images N",
+                         m.label, 760, 460, false, false, {}};
+    md << write_figure(out_dir, std::string(m.name) + "_vs_n", list, po);
   }
   return md.str() + "\n";
 }
@@ -258,58 +282,35 @@ std::string figures(const SweepPlan& plan, const std::string& out_dir, const std
 // and SVG; the markdown link ("" when nothing could be drawn).
 std::string axis_figure(const SweepPlan& plan, const std::string& out_dir, const std::string& axis,
                         const std::vector<std::string>& group_axes, const std::vector<std::string>& order,
-                        std::map<std::string, std::vector<const json*>>& groups,
-                        std::map<std::string, std::map<std::string, eval::MeanInterval>>& stats) {
+                        Groups& groups, GroupStats& stats) {
   const std::vector<std::string> categories = axis_values(plan, axis);
-  std::map<std::string, Series> series;
-  std::vector<std::string> labels;
+  auto n_text = [](const json& axes) { return axes.contains("data.n") ? "N=" + value_text(axes["data.n"]) : std::string(); };
+  auto label_of = [&](const json& axes) {
+    std::string label;
+    for (const auto& a : group_axes)
+      if (a != axis) label += (label.empty() ? "" : " ") + (a == "data.n" ? n_text(axes) : value_text(axes[a]));
+    return label;
+  };
+  auto x_of = [&](const json& axes) {
+    return static_cast<double>(std::find(categories.begin(), categories.end(), value_text(axes[axis])) - categories.begin());
+  };
+  std::vector<Series> list = mean_series(order, groups, stats, "fid", "FID", label_of, x_of);
+  if (list.empty()) return "";
   std::map<std::string, double> floors;  // "N=25" -> the floor's FID
-  for (const auto& key : order) {
-    const json& axes = (*groups[key][0])["axes"];
-    std::string label, n_text;
-    for (const auto& a : group_axes) {
-      if (a == axis) continue;
-      const std::string v = a == "data.n" ? "N=" + value_text(axes[a]) : value_text(axes[a]);
-      label += (label.empty() ? "" : " ") + v;
-      if (a == "data.n") n_text = v;
-    }
+  for (const auto& key : order)
     for (const json* r : groups[key])
-      if (const double f = floor_fid(*r); std::isfinite(f)) floors[n_text] = f;
-    if (!stats[key].count("fid")) continue;
-    const auto at = std::find(categories.begin(), categories.end(), value_text(axes[axis]));
-    if (!series.count(label)) labels.push_back(label);
-    Series& s = series[label];
-    s.label = label, s.markers = true;
-    const auto& mi = stats[key]["fid"];
-    s.x.push_back(static_cast<double>(at - categories.begin()));
-    s.y.push_back(mi.mean);
-    s.yerr.push_back(std::isfinite(mi.std) ? mi.std : 0.0);
-  }
-  if (series.empty()) return "";
-  std::vector<Series> list;
-  for (const auto& label : labels) {
-    series[label].rgb = palette_colour(list.size());
-    list.push_back(series[label]);
-  }
-  for (const auto& [n_text, f] : floors) {
+      if (const double f = floor_fid(*r); std::isfinite(f)) floors[n_text((*r)["axes"])] = f;
+  for (const auto& [n, f] : floors) {
     Series fl;
-    fl.label = floors.size() == 1 ? "training-set floor" : "floor " + n_text;
+    fl.label = floors.size() == 1 ? "training-set floor" : "floor " + n;
     fl.rgb = {110, 110, 110};
     fl.dashed = true;
     fl.x = {0.0, static_cast<double>(categories.size()) - 1};
     fl.y = {f, f};
     list.push_back(fl);
   }
-  const std::string stem = file_safe("fid_vs_" + axis);
-  try {
-    const PlotOptions po{"FID vs " + axis + " (mean +- std over seeds)", axis, "FID", 760, 460, false, false, categories};
-    write_line_plot(out_dir + "/" + stem + ".png", list, po);
-    write_line_plot(out_dir + "/" + stem + ".svg", list, po);
-  } catch (const std::exception& e) {
-    spdlog::warn("plot {}: {}", stem, e.what());
-    return "";
-  }
-  return "[" + stem + ".png](" + stem + ".png) ([svg](" + stem + ".svg)) ";
+  const PlotOptions po{"FID vs " + axis + " (mean +- std over seeds)", axis, "FID", 760, 460, false, false, categories};
+  return write_figure(out_dir, file_safe("fid_vs_" + axis), list, po);
 }
 
 // The table a README shows: FID per N (and per value of the other axes), each arm's mean +- std
@@ -444,7 +445,7 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
   std::vector<std::string> group_axes;
   for (const auto& a : plan.axis_names)
     if (a != "train.seed") group_axes.push_back(a);
-  std::map<std::string, std::vector<const json*>> groups;
+  Groups groups;
   std::vector<std::string> order;
   for (const auto& r : results) {
     std::string key;
@@ -465,7 +466,7 @@ void aggregate(const SweepPlan& plan, const std::string& out_dir) {
   md << "\n|";
   for (size_t i = 0; i < group_axes.size() + 1 + metrics.size(); ++i) md << "---|";
   md << "\n";
-  std::map<std::string, std::map<std::string, eval::MeanInterval>> stats;  // group -> metric -> stats
+  GroupStats stats;
   for (const auto& key : order) {
     const auto& rs = groups[key];
     md << "|";

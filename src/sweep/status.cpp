@@ -252,11 +252,10 @@ SweepStatus sweep_status(const std::string& dir, const SweepPlan* plan, fs::file
 
   // Cells not started that will take another run's result: a twin of an earlier cell of the plan
   // (the sweep runs that one and the twin takes its result), or a finished donor now.
-  std::vector<bool> twin;  // empty when a cell's config does not resolve (the sweep reports that)
+  std::vector<bool> twin;  // stays empty when a cell's config does not resolve (the sweep reports that)
   try {
     if (plan) twin = twins(*plan);
   } catch (const std::exception&) {
-    twin.clear();
   }
   auto will_reuse = [&](const Cell* cell) {
     if (!plan || !cell) return false;
