@@ -56,6 +56,7 @@ void register_sample(CLI::App& app) {
                  mode_name(opt.sampler), diffusion::steps_per_batch(schedule, opt), noise->name(),
                  mode_name(opt.precision), o->ckpt, o->raw ? "raw" : "EMA",
                  lm.checkpoint.meta.value("step", int64_t(0)));
+    diffusion::log_precision_note(opt.precision);
     const int64_t total = diffusion::steps_per_batch(schedule, opt) * ((o->n + o->batch - 1) / o->batch);
     Progress bar("sample", total);
     const auto imgs = diffusion::generate_images(*lm.model, schedule, *noise, opt, o->n, static_cast<int>(o->batch),

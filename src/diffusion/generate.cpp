@@ -2,13 +2,23 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "qdiff/core/error.hpp"
-#include "qdiff/nn/precision.hpp"
 
 namespace qdiff::diffusion {
 
 EpsModel eps_model(nn::UNet& model) {
   return [&model](const float* x, const int* t, int B, float* eps) { model.forward(x, t, B, eps, false); };
+}
+
+void log_precision_note(nn::Precision p) {
+  const nn::PrecisionNote note = nn::precision_note(p);
+  if (note.text.empty()) return;
+  if (note.slower)
+    spdlog::warn("{}", note.text);
+  else
+    spdlog::info("{}", note.text);
 }
 
 int64_t steps_per_batch(const Schedule& schedule, const SampleOptions& opt) {

@@ -82,6 +82,7 @@ void log_model(const ModelOptions& model_options, const QuantumOptions& quantum,
   spdlog::info("model: {} arch, {} parameters (per block with --log-level debug), {} matrix products",
                mode_name(model_options.arch), model.num_params(), mode_name(model.precision()));
   spdlog::debug("\n{}", model.param_table());
+  log_precision_note(model.precision());
   spdlog::info("{}", hybrid::bottleneck_summary(model_options, quantum, model.spec()));
   if (model_options.bottleneck == BottleneckKind::Quantum)
     spdlog::info("{}", hybrid::noise_summary(hybrid::quantum_branch_spec(quantum, 0), quantum.simulation));

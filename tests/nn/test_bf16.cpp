@@ -256,3 +256,22 @@ TEST(Bf16, PrecisionOption) {
   UNetT<double> net(paper_spec(1), nullptr, 1);
   EXPECT_THROW(net.set_precision(MatmulPrecision::BF16), InvalidArgument);
 }
+
+// What a run is told about its precision: nothing for float32 (or where bf16 cannot run); where
+// bf16's products run, and whether bf16 is likely the slower choice: on vdpbf16ps (no AMX tiles,
+// or QDIFF_DISABLE_AMX), never on AMX.
+TEST(Bf16, PrecisionNoteNamesTheEngine) {
+  EXPECT_TRUE(precision_note(MatmulPrecision::Float32).text.empty());
+  {
+    const ScopedEnv off("QDIFF_DISABLE_BF16", "1");
+    EXPECT_TRUE(precision_note(MatmulPrecision::BF16).text.empty());
+  }
+  if (!bf16_supported()) GTEST_SKIP() << "this CPU has no AVX512_BF16";
+  const PrecisionNote here = precision_note(MatmulPrecision::BF16);
+  EXPECT_EQ(here.slower, !bf16::amx_active()) << here.text;
+  EXPECT_NE(here.text.find(bf16::amx_active() ? "AMX tiles" : "vdpbf16ps"), std::string::npos) << here.text;
+  const ScopedEnv no_amx("QDIFF_DISABLE_AMX", "1");
+  const PrecisionNote vdp = precision_note(MatmulPrecision::BF16);
+  EXPECT_TRUE(vdp.slower);
+  EXPECT_NE(vdp.text.find("float32"), std::string::npos) << vdp.text;
+}

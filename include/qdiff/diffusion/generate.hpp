@@ -8,6 +8,7 @@
 #include "qdiff/diffusion/noise.hpp"
 #include "qdiff/diffusion/sampler.hpp"
 #include "qdiff/diffusion/schedule.hpp"
+#include "qdiff/nn/precision.hpp"
 #include "qdiff/nn/unet.hpp"
 
 namespace qdiff::diffusion {
@@ -24,5 +25,9 @@ std::vector<float> generate_images(nn::UNet& model, const Schedule& schedule, No
 
 // Reverse steps one batch takes with these options (T for DDPM, S for DDIM).
 int64_t steps_per_batch(const Schedule& schedule, const SampleOptions& opt);
+
+// Logs nn::precision_note(p) once per run: where bf16's matrix products run, as a warning where
+// bf16 is likely slower than float32; nothing for float32.
+void log_precision_note(nn::Precision p);
 
 }  // namespace qdiff::diffusion

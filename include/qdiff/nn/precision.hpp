@@ -23,4 +23,14 @@ bool bf16_supported();
 // precision p.
 void require_supported(Precision p, const std::string& key);
 
+// What a run in precision p should tell its user about where the matrix products run: empty for
+// float32; for bf16, that they run on AMX tiles, or (no AMX, or QDIFF_DISABLE_AMX) on vdpbf16ps,
+// with `slower` set: there bf16 saves no arithmetic over float32's FMAs and pays the conversions,
+// and it measured slower than float32 (bench/RESULTS.md, AMD Zen 4).
+struct PrecisionNote {
+  std::string text;
+  bool slower = false;
+};
+PrecisionNote precision_note(Precision p);
+
 }  // namespace qdiff::nn
