@@ -18,8 +18,9 @@ PrecisionNote precision_note(Precision p) {
   if (p != Precision::BF16 || !bf16_supported()) return {};
   if (bf16::amx_active()) return {"bf16 matrix products on AMX tiles (tdpbf16ps)", false};
   return {"bf16 matrix products on AVX512_BF16's vdpbf16ps: this CPU has no usable AMX tiles (or "
-          "QDIFF_DISABLE_AMX is set), so bf16 saves no arithmetic over float32 and measured slower than "
-          "float32 on such a CPU (bench/RESULTS.md); float32 is likely the faster choice here",
+          "QDIFF_DISABLE_AMX is set), and there bf16 measured slower than float32, whose 3x3 "
+          "convolutions run Winograd's fewer multiply-adds (bench/RESULTS.md); float32 is likely the "
+          "faster choice here",
           true};
 }
 

@@ -25,8 +25,8 @@ void require_supported(Precision p, const std::string& key);
 
 // What a run in precision p should tell its user about where the matrix products run: empty for
 // float32; for bf16, that they run on AMX tiles, or (no AMX, or QDIFF_DISABLE_AMX) on vdpbf16ps,
-// with `slower` set: there bf16 saves no arithmetic over float32's FMAs and pays the conversions,
-// and it measured slower than float32 (bench/RESULTS.md, AMD Zen 4).
+// with `slower` set: there bf16 measured slower than float32 (Intel Xeon without AMX, AMD Zen 4;
+// bench/RESULTS.md), whose 3x3 convolutions run Winograd and the bf16 ones do not.
 struct PrecisionNote {
   std::string text;
   bool slower = false;
