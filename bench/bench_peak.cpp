@@ -22,16 +22,27 @@ namespace {
 constexpr int64_t kIters = 20'000'000;  // loop iterations a benchmark iteration
 double g_ghz = 0.0;                     // the clock measured by BM_Clock (which runs first)
 
-void BM_Clock(benchmark::State& state) {
-  uint64_t x = 0;
+// Seconds spent in loop over the benchmark's iterations (each one call).
+template <void (*Loop)()>
+double seconds_in(benchmark::State& state) {
   double seconds = 0.0;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
-    for (int64_t i = 0; i < kIters; ++i)
-      __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));  // 4 dependent cycles
+    Loop();
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
+  return seconds;
+}
+
+void add_loop() {
+  uint64_t x = 0;
+  for (int64_t i = 0; i < kIters; ++i)
+    __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));  // 4 dependent cycles
   benchmark::DoNotOptimize(x);
+}
+
+void BM_Clock(benchmark::State& state) {
+  const double seconds = seconds_in<add_loop>(state);
   g_ghz = 4.0 * kIters * static_cast<double>(state.iterations()) / (seconds * 1e9);
   state.counters["GHz"] = g_ghz;
 }
@@ -61,12 +72,7 @@ void run(benchmark::State& state, bool supported, const char* needs, double macs
     state.SkipWithError((std::string("this CPU has no ") + needs).c_str());
     return;
   }
-  double seconds = 0.0;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    Loop();
-    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  }
+  const double seconds = seconds_in<Loop>(state);
   const double per_ns = 12.0 * kIters * static_cast<double>(state.iterations()) / (seconds * 1e9);
   state.counters["MAC/ns"] = per_ns * macs;
   if (g_ghz > 0) state.counters["per_cycle"] = per_ns / g_ghz;  // at BM_Clock's clock
