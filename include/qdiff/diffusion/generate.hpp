@@ -26,8 +26,8 @@ std::vector<float> generate_images(nn::UNet& model, const Schedule& schedule, No
 // Reverse steps one batch takes with these options (T for DDPM, S for DDIM).
 int64_t steps_per_batch(const Schedule& schedule, const SampleOptions& opt);
 
-// Logs nn::precision_note(p) once per run: where bf16's matrix products run, as a warning where
-// bf16 is likely slower than float32; nothing for float32.
+// Logs nn::precision_note(p) (its callers: the start of train and of sample): where bf16's matrix
+// products run, as a warning where bf16 is likely slower than float32; nothing for float32.
 void log_precision_note(nn::Precision p);
 
 }  // namespace qdiff::diffusion
