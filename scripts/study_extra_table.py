@@ -23,16 +23,23 @@ import sys
 
 
 def t_cdf(t, df):
-    """P(T <= t) for Student's t with df degrees of freedom (Simpson's rule on the density)."""
-    if df == 2:  # closed form
-        return 0.5 + t / (2 * math.sqrt(2 + t * t))
-    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
-    f = lambda x: c * (1 + x * x / df) ** (-(df + 1) / 2)  # noqa: E731
-    n, a = 20000, abs(t)
-    h = a / n
-    s = f(0) + f(a) + sum((4 if k % 2 else 2) * f(k * h) for k in range(1, n))
-    half = s * h / 3
-    return 0.5 + math.copysign(half, t)
+    """P(T <= t) for Student's t with an integer number df >= 1 of degrees of freedom, in closed form
+    (Abramowitz and Stegun 26.7.3-4: P(|T| <= t) as a finite series in theta = atan(t / sqrt(df)))."""
+    theta = math.atan(abs(t) / math.sqrt(df))
+    c2 = math.cos(theta) ** 2
+    if df % 2:  # odd: 2/pi [theta + sin cos (1 + 2/3 cos^2 + 2 4/(3 5) cos^4 + ...)]
+        term, series = 1.0, 0.0
+        for k in range(1, (df - 1) // 2 + 1):
+            series += term
+            term *= c2 * (2 * k) / (2 * k + 1)
+        inside = 2 / math.pi * (theta + (math.sin(theta) * math.cos(theta) * series if df > 1 else 0.0))
+    else:  # even: sin (1 + 1/2 cos^2 + 1 3/(2 4) cos^4 + ...)
+        term, series = 1.0, 0.0
+        for k in range(1, df // 2 + 1):
+            series += term
+            term *= c2 * (2 * k - 1) / (2 * k)
+        inside = math.sin(theta) * series
+    return 0.5 + math.copysign(inside / 2, t)
 
 
 def t_quantile(q, df):

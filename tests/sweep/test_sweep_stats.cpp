@@ -338,3 +338,44 @@ TEST(SweepStats, ResumeAlsoSeedsTheGridsASweepReuses) {
   EXPECT_EQ(out.find("several builds"), std::string::npos) << out;
   EXPECT_FALSE(std::filesystem::exists(base + "/runs/study/noise")) << "the sweep itself is not its own donor";
 }
+
+// scripts/study_extra_table.py pairs the extra grid's strategy-named arms by seed, and the main
+// grid's N = 25 cells give the Gaussian rows. Quantum - classical differences 1, 2, 3 over three
+// seeds: mean 2, std 1, t = 2 sqrt(3); with 2 degrees of freedom P(T <= t) = 1/2 + t / (2 sqrt(2 +
+// t^2)), so p = 1 - t / sqrt(2 + t^2) = 0.0742, and the 95% interval is 2 -+ 4.303 / sqrt(3) =
+// [-0.484, 4.48]. A failed cell is left out of its pairs; study_report.sh writes the table.
+TEST(SweepStats, ExtraRowsTablePairsTheStrategyArmsBySeed) {
+  TempDir tmp;
+  const std::string extra = tmp.file("study/mnist_extra"), base = tmp.file("study/mnist");
+  write_file_atomic(extra + "/results.csv",
+                    "id,strategy,train.seed,status,fid\n"
+                    "a,quantum_noise-quantum,0,ok,10\na,quantum_noise-quantum,1,ok,12\na,quantum_noise-quantum,2,ok,14\n"
+                    "a,quantum_noise-classical,0,ok,9\na,quantum_noise-classical,1,ok,10\na,quantum_noise-classical,2,ok,11\n"
+                    "a,tailored-quantum,0,ok,20\na,tailored-quantum,1,failed,\na,tailored-classical,0,ok,21\n"
+                    "a,tailored-classical,1,ok,22\na,paper16-quantum,0,ok,30\na,paper16-quantum,1,ok,31\n");
+  write_file_atomic(base + "/results.csv",
+                    "id,data.n,model.bottleneck,train.seed,status,fid\n"
+                    "a,25,quantum,0,ok,5\na,25,quantum,1,ok,6\na,25,classical,0,ok,7\na,25,classical,1,ok,9\n"
+                    "a,10,quantum,0,ok,99\na,10,classical,0,ok,1\n");
+  std::string out;
+  const std::string script = "python3 " + repo_path("scripts/study_extra_table.py") + " --extra " + extra +
+                             "/results.csv --base " + base + "/results.csv 2>&1 </dev/null";
+  ASSERT_EQ(qdiff::test::run_command(script, &out), 0) << out;
+  // quantum-sampled noise: 3 pairs, the closed form above; Holm over the recipes with pairs (3)
+  EXPECT_NE(out.find("| quantum-sampled noise | 12 +- 2 | 10 +- 1 | 3 | +2 [-0.484, 4.48] | 0.074 |"), std::string::npos) << out;
+  // Gaussian: the base grid's N = 25 cells only (N = 10 ignored): differences -2, -3
+  EXPECT_NE(out.find("| 5.5 +- 0.71 | 8 +- 1.4 | 2 | -2.5 ["), std::string::npos) << out;
+  // tailored: seed 1's quantum cell failed, one pair left (20 - 21)
+  EXPECT_NE(out.find("| 20 | 21.5 +- 0.71 | 1 | -1 [-, -] | - |"), std::string::npos) << out;
+  // paper16 against the Gaussian quantum arm: 30 - 5, 31 - 6
+  EXPECT_NE(out.find("| paper16 - default quantum (8 qubits) | quantum | 2 | +25 [25, 25] | 0 |"), std::string::npos) << out;
+
+  // study_report.sh regenerates it beside the extra grid's results
+  ASSERT_EQ(qdiff::test::run_command(repo_path("scripts/study_report.sh") + " --root " + tmp.file("study") + " 2>&1 </dev/null", &out), 0)
+      << out;
+  EXPECT_NE(read_file_text(extra + "/extra_rows.md").find("| quantum-sampled noise | 12 +- 2 | 10 +- 1 | 3 |"), std::string::npos);
+
+  // a missing file is named
+  EXPECT_NE(qdiff::test::run_command(script.substr(0, script.find(" --extra")) + " --extra " + tmp.file("none.csv") + " 2>&1 </dev/null", &out), 0);
+  EXPECT_NE(out.find("cannot read " + tmp.file("none.csv")), std::string::npos) << out;
+}
