@@ -115,18 +115,26 @@ def compare(x, y):
     return seeds, paired([x[s] for s in seeds], [y[s] for s in seeds])
 
 
+def holm_where_paired(results):
+    """{row index: Holm p} over the rows of `results` ((seeds, paired(...)) each) that have a p."""
+    valid = [i for i, (seeds, r) in enumerate(results) if seeds and not math.isnan(r[3])]
+    return dict(zip(valid, holm([results[i][1][3] for i in valid])))
+
+
+def difference_cells(seeds, stats, holm_p):
+    """The table cells 'pairs | difference [95% CI] | p | Holm p' of one comparison."""
+    if not seeds:
+        return "0 | - | - | -"
+    m, lo, hi, p = stats
+    return f"{len(seeds)} | {m:+.3g} [{fmt(lo, 3)}, {fmt(hi, 3)}] | {fmt(p, 2)} | {fmt(holm_p, 2)}"
+
+
 def table(cells, comparisons):
     """Rows (label, arm, a, b): a - b paired by seed, Holm across the rows that have pairs."""
     res = [compare(cells.get(a, {}), cells.get(b, {})) for _, _, a, b in comparisons]
-    valid = [i for i, (seeds, r) in enumerate(res) if seeds and not math.isnan(r[3])]
-    adj = holm([res[i][1][3] for i in valid])
-    holm_of = {i: adj[k] for k, i in enumerate(valid)}
-    for i, ((label, arm, _, _), (seeds, (m, lo, hi, p))) in enumerate(zip(comparisons, res)):
-        if not seeds:
-            print(f"| {label} | {arm} | 0 | - | - | - |")
-            continue
-        print(f"| {label} | {arm} | {len(seeds)} | {m:+.3g} [{fmt(lo, 3)}, {fmt(hi, 3)}] | {fmt(p, 2)} | "
-              f"{fmt(holm_of.get(i, float('nan')), 2)} |")
+    holm_of = holm_where_paired(res)
+    for i, ((label, arm, _, _), (seeds, stats)) in enumerate(zip(comparisons, res)):
+        print(f"| {label} | {arm} | {difference_cells(seeds, stats, holm_of.get(i, float('nan')))} |")
 
 
 def main():
@@ -144,23 +152,16 @@ def main():
     recipes = [("gaussian", "Gaussian noise, linear schedule, uniform timesteps (the main grid)"),
                ("quantum_noise", "quantum-sampled noise"),
                ("tailored", "tailored schedule, importance-sampled timesteps")]
-    rows, ps = [], []
-    for key, label in recipes:
-        q, c = cells.get(f"{key}-quantum", {}), cells.get(f"{key}-classical", {})
-        seeds, (m, lo, hi, p) = compare(q, c)
-        rows.append((label, q, c, len(seeds), m, lo, hi, p))
-        ps.append(p if seeds else float("nan"))
-    valid = [i for i, p in enumerate(ps) if not math.isnan(p)]
-    adj = holm([ps[i] for i in valid])
-    holm_of = {i: adj[k] for k, i in enumerate(valid)}
+    arms = [(cells.get(f"{key}-quantum", {}), cells.get(f"{key}-classical", {})) for key, _ in recipes]
+    res = [compare(q, c) for q, c in arms]
+    holm_of = holm_where_paired(res)
     print(f"N = {args.n}, {args.metric} (lower is better); mean +- std over seeds; quantum - classical paired by "
-          f"training seed, 95% t interval, p of the paired t-test, Holm p across the {len(valid)} recipes.\n")
+          f"training seed, 95% t interval, p of the paired t-test, Holm p across the {len(holm_of)} recipes.\n")
     print("| noise recipe | quantum | classical | pairs | quantum - classical [95% CI] | p | Holm p |")
     print("|---|---|---|---|---|---|---|")
-    for i, (label, q, c, n, m, lo, hi, p) in enumerate(rows):
-        print(f"| {label} | {mean_std(list(q.values()))} | {mean_std(list(c.values()))} | {n} | "
-              f"{m:+.3g} [{fmt(lo, 3)}, {fmt(hi, 3)}] | {fmt(p, 2)} | {fmt(holm_of.get(i, float('nan')), 2)} |"
-              if n else f"| {label} | {mean_std(list(q.values()))} | {mean_std(list(c.values()))} | 0 | - | - | - |")
+    for i, ((_, label), (q, c), (seeds, stats)) in enumerate(zip(recipes, arms, res)):
+        print(f"| {label} | {mean_std(list(q.values()))} | {mean_std(list(c.values()))} | "
+              f"{difference_cells(seeds, stats, holm_of.get(i, float('nan')))} |")
 
     print("\nEach other recipe against the Gaussian one, within each arm, paired by seed (Holm across the "
           "comparisons that have pairs).\n")
@@ -176,6 +177,7 @@ def main():
     print("|---|---|---|---|---|---|")
     table(cells, [("paper16 - default quantum (8 qubits)", "quantum", "paper16-quantum", "gaussian-quantum"),
                   ("paper16 - classical", "-", "paper16-quantum", "gaussian-classical")])
+
 
 if __name__ == "__main__":
     main()
